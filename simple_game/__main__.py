@@ -1,0 +1,39 @@
+"""``python -m simple_game [overrides]``: compose the config with Hydra and train.
+
+Before Hydra creates a run directory, :func:`preflight` checks the overrides, so a typo
+gives one line naming the key and what is allowed, not a traceback and an empty run.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import hydra
+from omegaconf import DictConfig
+
+from simple_game.preflight import preflight
+
+log = logging.getLogger("simple_game")
+
+
+@hydra.main(config_path="../conf", config_name="config", version_base="1.3")
+def train_app(cfg: DictConfig) -> float:
+    from hydra.core.hydra_config import HydraConfig
+
+    from simple_game.train import run
+
+    return run(cfg, Path(HydraConfig.get().runtime.output_dir))
+
+
+def main() -> None:
+    error = preflight(sys.argv[1:])
+    if error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)
+    train_app()
+
+
+if __name__ == "__main__":
+    main()

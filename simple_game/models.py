@@ -1,0 +1,53 @@
+"""Instantiate the SB3 model a run trains, from the ``algo`` and ``policy`` config groups.
+
+Each algo config is the keyword arguments of its SB3 class plus ``_target_`` (the class) and
+a few project keys (``name``, ``n_envs``) that are not constructor arguments. Hydra's
+``instantiate`` builds nested objects too: linear schedules, the feature-extractor class and
+A2C's optimizer class are all ``_target_`` entries in conf/.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+
+if TYPE_CHECKING:
+    import torch as th
+    from stable_baselines3.common.base_class import BaseAlgorithm
+    from stable_baselines3.common.vec_env import VecEnv
+
+# Keys of an algo config that describe the run rather than the SB3 constructor.
+PROJECT_KEYS = ("name", "n_envs")
+# Algorithms that learn from a replay buffer (their checkpoints can carry it).
+OFF_POLICY_ALGOS = ("dqn", "qrdqn")
+
+
+def algo_kwargs(algo_cfg: DictConfig) -> dict[str, Any]:
+    """The algo config without project keys and policy_kwargs (merged separately), un-instantiated."""
+    raw = OmegaConf.to_container(algo_cfg, resolve=True)
+    assert isinstance(raw, dict)
+    return {k: v for k, v in raw.items() if k not in (*PROJECT_KEYS, "policy_kwargs")}
+
+
+def policy_kwargs(cfg: DictConfig) -> dict[str, Any]:
+    """The policy's ``policy_kwargs`` merged with the algo's (the algo wins on conflicts)."""
+    merged = OmegaConf.merge(
+        cfg.policy.get("policy_kwargs") or {}, cfg.algo.get("policy_kwargs") or {}
+    )
+    return instantiate(merged, _convert_="all")
+
+
+def build_model(cfg: DictConfig, env: VecEnv, device: th.device) -> BaseAlgorithm:
+    """A fresh SB3 model for ``env``, as the composed config describes it."""
+    return instantiate(
+        algo_kwargs(cfg.algo),
+        policy=cfg.policy.policy,
+        policy_kwargs=policy_kwargs(cfg),
+        env=env,
+        device=device,
+        seed=int(cfg.seed),
+        verbose=0,
+        _convert_="all",
+    )

@@ -1,0 +1,123 @@
+"""The files that describe a run: ``summary.json`` and ``evaluations.jsonl``.
+
+Other tools (the report, evaluation, sweeps) read these small files rather than the heavy
+ones (checkpoints, TensorBoard events), so deleting heavy files never loses a run's record.
+docs/run-directory.md lists every key.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+SUMMARY_FILE = "summary.json"
+EVALUATIONS_FILE = "evaluations.jsonl"
+
+# Packages whose versions decide what a run does; recorded so results can be reproduced.
+RECORDED_PACKAGES = (
+    "torch",
+    "stable-baselines3",
+    "sb3-contrib",
+    "gymnasium",
+    "ale-py",
+    "hydra-core",
+    "numpy",
+)
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON through a temporary file and a rename, so readers never see half a file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w") as f:
+        json.dump(data, f, indent=2, sort_keys=True)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def package_versions() -> dict[str, str]:
+    versions = {}
+    for name in RECORDED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def git_commit() -> str | None:
+    """The project's git commit, or None outside a git checkout."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+class RunRecord:
+    """``summary.json`` of one run, rewritten atomically on every update."""
+
+    def __init__(self, run_dir: Path, **fields: Any) -> None:
+        self.path = run_dir / SUMMARY_FILE
+        now = utc_now()
+        self.data: dict[str, Any] = {
+            "status": "running",
+            "error": None,
+            "started_at": now,
+            "updated_at": now,
+            "finished_at": None,
+            "timesteps": 0,
+            "wall_time_s": 0.0,
+            "steps_per_s": 0.0,
+            "eval_mean_reward": None,
+            "eval_std_reward": None,
+            "eval_episodes": 0,
+            "best_eval_mean_reward": None,
+            "versions": package_versions(),
+            "git_commit": git_commit(),
+            **fields,
+        }
+        self.write()
+
+    def update(self, **fields: Any) -> None:
+        self.data.update(fields, updated_at=utc_now())
+        self.write()
+
+    def write(self) -> None:
+        write_json_atomic(self.path, self.data)
+
+
+def append_evaluation(run_dir: Path, entry: dict[str, Any]) -> None:
+    """Append one evaluation as a JSON line; a kill mid-write loses at most that line."""
+    with open(run_dir / EVALUATIONS_FILE, "a") as f:
+        f.write(json.dumps(entry, sort_keys=True) + "\n")
+
+
+def read_evaluations(run_dir: Path) -> list[dict[str, Any]]:
+    """All complete evaluation lines of a run (a torn last line is skipped)."""
+    path = run_dir / EVALUATIONS_FILE
+    if not path.exists():
+        return []
+    entries = []
+    for line in path.read_text().splitlines():
+        try:
+            entries.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return entries
