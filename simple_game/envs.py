@@ -66,7 +66,7 @@ def check_game_id(env_id: str) -> None:
         raise UnknownGameError(
             f"env.id={env_id}: ale-py does not know this game; use an id like "
             "PongNoFrameskip-v4 or ALE/Pong-v5 (list them with "
-            "`python -c \"import gymnasium as g, ale_py; g.register_envs(ale_py); "
+            '`python -c "import gymnasium as g, ale_py; g.register_envs(ale_py); '
             "print([k for k in g.registry if k.startswith('ALE/')])\"`)"
         )
 
@@ -94,13 +94,21 @@ def wrapper_kwargs(env_cfg: DictConfig, evaluation: bool) -> dict[str, Any]:
     return kwargs
 
 
-def make_env(env_cfg: DictConfig, n_envs: int, seed: int, evaluation: bool = False) -> VecEnv:
+def make_env(
+    env_cfg: DictConfig,
+    n_envs: int,
+    seed: int,
+    evaluation: bool = False,
+    render_mode: str | None = None,
+) -> VecEnv:
     """Vectorised, frame-stacked, channel-first Atari env for training or evaluation.
 
     :param env_cfg: the ``env`` config group.
     :param n_envs: number of games stepped together.
     :param seed: seed of the first game; game ``i`` gets ``seed + i``.
     :param evaluation: full games (no life-loss ends) and unclipped rewards.
+    :param render_mode: ``"rgb_array"`` to read the real screen for videos (``get_images()``),
+        ``"human"`` to open a live window; None renders nothing (fastest).
     """
     from stable_baselines3.common.env_util import make_atari_env
     from stable_baselines3.common.vec_env import VecFrameStack
@@ -111,7 +119,7 @@ def make_env(env_cfg: DictConfig, n_envs: int, seed: int, evaluation: bool = Fal
         n_envs=n_envs,
         seed=seed,
         wrapper_kwargs=wrapper_kwargs(env_cfg, evaluation),
-        env_kwargs=ale_kwargs(env_cfg),
+        env_kwargs={**ale_kwargs(env_cfg), "render_mode": render_mode},
     )
     venv = VecFrameStack(venv, n_stack=int(env_cfg.frame_stack))
     return ContiguousVecTransposeImage(venv)
