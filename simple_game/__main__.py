@@ -13,7 +13,9 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig
 
+from simple_game.config import ConfigError
 from simple_game.preflight import preflight
+from simple_game.resume import expand_resume
 
 log = logging.getLogger("simple_game")
 
@@ -28,10 +30,16 @@ def train_app(cfg: DictConfig) -> float:
 
 
 def main() -> None:
-    error = preflight(sys.argv[1:])
+    try:
+        argv = expand_resume(sys.argv[1:])
+    except ConfigError as err:
+        argv, error = [], str(err)
+    else:
+        error = preflight(argv)
     if error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)
+    sys.argv[1:] = argv
     train_app()
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +18,29 @@ from stable_baselines3.common.callbacks import BaseCallback, EvalCallback
 from simple_game.rundir import RunRecord, append_evaluation
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class Stopwatch:
+    """Training time of a run, across the sessions of a resumed run.
+
+    ``session()`` times this process (for steps/s); ``total()`` adds the wall time of earlier
+    sessions (for summary.json's ``wall_time_s``).
+    """
+
+    previous_s: float = 0.0
+    start_steps: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    def session(self) -> float:
+        return time.monotonic() - self.started
+
+    def total(self) -> float:
+        return self.previous_s + self.session()
+
+    def steps_per_s(self, timesteps: int) -> float:
+        elapsed = self.session()
+        return (timesteps - self.start_steps) / elapsed if elapsed > 0 else 0.0
 
 
 def format_duration(seconds: float) -> str:
@@ -39,16 +62,18 @@ class EvalHistoryCallback(BaseCallback):
 
     parent: EvalCallback
 
-    def __init__(self, run_dir: Path, record: RunRecord, clock: Callable[[], float]) -> None:
+    def __init__(self, run_dir: Path, record: RunRecord, stopwatch: Stopwatch) -> None:
         super().__init__()
         self.run_dir = run_dir
         self.record = record
-        self.clock = clock
+        self.stopwatch = stopwatch
 
     def _on_step(self) -> bool:
         rewards = np.asarray(self.parent.evaluations_results[-1], dtype=float)
         lengths = self.parent.evaluations_length[-1]
-        record_evaluation(self.run_dir, self.record, self.num_timesteps, rewards, lengths, self.clock())
+        record_evaluation(
+            self.run_dir, self.record, self.num_timesteps, rewards, lengths, self.stopwatch.total()
+        )
         log.info(
             "eval at %s steps: score %.1f ± %.1f over %d full games (best so far %.1f)",
             f"{self.num_timesteps:,}",
@@ -103,20 +128,15 @@ class ProgressReportCallback(BaseCallback):
         record: RunRecord,
         total_timesteps: int,
         interval_s: float,
-        clock: Callable[[], float],
+        stopwatch: Stopwatch,
         label: str,
     ) -> None:
         super().__init__()
         self.record = record
         self.total_timesteps = total_timesteps
         self.interval_s = interval_s
-        self.clock = clock
+        self.stopwatch = stopwatch
         self.label = label
-        self.start_steps = 0
-        self.last_report = 0.0
-
-    def _on_training_start(self) -> None:
-        self.start_steps = self.num_timesteps
         self.last_report = time.monotonic()
 
     def _on_step(self) -> bool:
@@ -126,15 +146,11 @@ class ProgressReportCallback(BaseCallback):
             self.report()
         return True
 
-    def steps_per_s(self) -> float:
-        elapsed = self.clock()
-        return (self.num_timesteps - self.start_steps) / elapsed if elapsed > 0 else 0.0
-
     def report(self) -> None:
-        speed = self.steps_per_s()
+        speed = self.stopwatch.steps_per_s(self.num_timesteps)
         self.record.update(
             timesteps=int(self.num_timesteps),
-            wall_time_s=round(self.clock(), 2),
+            wall_time_s=round(self.stopwatch.total(), 2),
             steps_per_s=round(speed, 1),
         )
         left = (self.total_timesteps - self.num_timesteps) / speed if speed > 0 else 0.0

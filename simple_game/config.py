@@ -66,7 +66,9 @@ def validate(cfg: DictConfig) -> None:
         _check(cfg, key, _whole(1), "a whole number >= 1")
     for key in ("train.eval_freq", "train.checkpoint_freq"):
         _check(cfg, key, _whole(0), "a whole number >= 0 (0 turns it off)")
-    _check(cfg, "train.log_interval_s", lambda v: _is_number(v) and v > 0, "a number of seconds > 0")
+    _check(
+        cfg, "train.log_interval_s", lambda v: _is_number(v) and v > 0, "a number of seconds > 0"
+    )
 
     _check(cfg, "env.n_envs", _whole(1), "a whole number >= 1")
     _check(cfg, "env.frame_stack", _whole(1), "a whole number >= 1")
@@ -81,7 +83,12 @@ def validate(cfg: DictConfig) -> None:
     _check(cfg, "hardware.device", lambda v: v in DEVICES, f"one of {', '.join(DEVICES)}")
     _check(cfg, "hardware.torch_threads", _whole(0), "a whole number >= 0 (0 = torch's default)")
 
-    _check(cfg, "algo.learning_rate", _positive_or_schedule, "a number > 0 (or a schedule starting > 0)")
+    _check(
+        cfg,
+        "algo.learning_rate",
+        _positive_or_schedule,
+        "a number > 0 (or a schedule starting > 0)",
+    )
     _check(cfg, "algo.gamma", lambda v: _is_number(v) and 0 < v <= 1, "in (0, 1]")
     for key in ("n_steps", "batch_size", "n_epochs", "buffer_size", "train_freq", "gradient_steps"):
         if key in cfg.algo:

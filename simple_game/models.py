@@ -25,7 +25,7 @@ OFF_POLICY_ALGOS = ("dqn", "qrdqn")
 
 
 def algo_kwargs(algo_cfg: DictConfig) -> dict[str, Any]:
-    """The algo config without project keys and policy_kwargs (merged separately), un-instantiated."""
+    """The algo config minus project keys and policy_kwargs (merged separately), raw."""
     raw = OmegaConf.to_container(algo_cfg, resolve=True)
     assert isinstance(raw, dict)
     return {k: v for k, v in raw.items() if k not in (*PROJECT_KEYS, "policy_kwargs")}

@@ -58,7 +58,9 @@ class SimpleNatureCNN(BaseFeaturesExtractor):
                 "(needs at least 36x36 pixels)"
             )
         self.cnn = nn.Sequential(*layers, nn.Flatten())
-        self.linear = nn.Sequential(nn.Linear(in_channels * height * width, features_dim), nn.ReLU())
+        self.linear = nn.Sequential(
+            nn.Linear(in_channels * height * width, features_dim), nn.ReLU()
+        )
 
     def forward(self, observations: th.Tensor) -> th.Tensor:
         return self.linear(self.cnn(observations.contiguous().float()))

@@ -23,10 +23,10 @@ def _did_you_mean(key: str, cfg: DictConfig) -> str:
     node = OmegaConf.select(cfg, parent) if parent else cfg
     if not isinstance(node, DictConfig):
         return ""
-    close = difflib.get_close_matches(leaf, [str(k) for k in node.keys()], n=1)
+    close = difflib.get_close_matches(leaf, [str(k) for k in node], n=1)
     if close:
         return f"; did you mean {parent + '.' if parent else ''}{close[0]}?"
-    return f"; keys here: {', '.join(str(k) for k in node.keys())}"
+    return f"; keys here: {', '.join(str(k) for k in node)}"
 
 
 def _one_line(err: BaseException) -> str:
@@ -73,9 +73,13 @@ def check_overrides(overrides: Sequence[str], heavy: bool = True) -> DictConfig:
         try:
             base = compose("config", overrides=groups)
             for key, adds_or_deletes, _ in values:
-                if not adds_or_deletes and OmegaConf.select(
-                    base, key, default=_MISSING, throw_on_resolution_failure=False
-                ) is _MISSING:
+                if (
+                    not adds_or_deletes
+                    and OmegaConf.select(
+                        base, key, default=_MISSING, throw_on_resolution_failure=False
+                    )
+                    is _MISSING
+                ):
                     raise ConfigError(f"{key} is not a config key{_did_you_mean(key, base)}")
             cfg = compose("config", overrides=groups + [line for _, _, line in values])
             validate(cfg)

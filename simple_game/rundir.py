@@ -16,6 +16,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from omegaconf import OmegaConf
+
 SUMMARY_FILE = "summary.json"
 EVALUATIONS_FILE = "evaluations.jsonl"
 
@@ -35,13 +37,16 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON through a temporary file and a rename, so readers never see half a file."""
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write through a temporary file and a rename, so readers never see half a file."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(data, f, indent=2, sort_keys=True)
-        f.write("\n")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
     os.replace(tmp, path)
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    write_bytes_atomic(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())
 
 
 def package_versions() -> dict[str, str]:
@@ -70,12 +75,36 @@ def git_commit() -> str | None:
     return out.stdout.strip() or None
 
 
-class RunRecord:
-    """``summary.json`` of one run, rewritten atomically on every update."""
+def read_summary(run_dir: Path) -> dict[str, Any] | None:
+    """A run's summary.json, or None if it is missing or unreadable."""
+    try:
+        data = json.loads((run_dir / SUMMARY_FILE).read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
 
-    def __init__(self, run_dir: Path, **fields: Any) -> None:
+
+class RunRecord:
+    """``summary.json`` of one run, rewritten atomically on every update.
+
+    A resumed run continues the record it finds (start time, best score, wall time so far).
+    """
+
+    def __init__(self, run_dir: Path, resume: bool = False, **fields: Any) -> None:
         self.path = run_dir / SUMMARY_FILE
         now = utc_now()
+        previous = read_summary(run_dir) if resume else None
+        if previous is not None:
+            self.data = {
+                **previous,
+                **fields,
+                "status": "running",
+                "error": None,
+                "finished_at": None,
+            }
+            self.data["resumes"] = int(previous.get("resumes", 0)) + 1
+            self.write()
+            return
         self.data: dict[str, Any] = {
             "status": "running",
             "error": None,
@@ -121,3 +150,12 @@ def read_evaluations(run_dir: Path) -> list[dict[str, Any]]:
         except json.JSONDecodeError:
             continue
     return entries
+
+
+def read_overrides(run_dir: Path) -> list[str]:
+    """The command-line overrides Hydra saved for a run (.hydra/overrides.yaml)."""
+    path = run_dir / ".hydra" / "overrides.yaml"
+    try:
+        return [str(o) for o in OmegaConf.load(path)] if path.exists() else []
+    except Exception:  # noqa: BLE001 - a damaged file means "overrides unknown", not a crash
+        return []
