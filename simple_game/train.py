@@ -72,7 +72,9 @@ def _train(cfg: DictConfig, run_dir: Path, record: RunRecord) -> float:
     from simple_game.hardware import configure_threads, resolve_device
     from simple_game.logger import attach_run_logger
     from simple_game.models import OFF_POLICY_ALGOS
+    from simple_game.plots import plot_learning_curve
     from simple_game.stopping import EXIT_INTERRUPTED, StopOnRequestCallback, StopRequest
+    from simple_game.video import TrainVideoCallback
 
     # 1. Hardware and seeding.
     device = resolve_device(cfg.hardware.device)
@@ -115,6 +117,11 @@ def _train(cfg: DictConfig, run_dir: Path, record: RunRecord) -> float:
     keeps_buffer = algo in OFF_POLICY_ALGOS and bool(cfg.train.save_replay_buffer)
     stop = StopRequest()
     callbacks = [StopOnRequestCallback(stop)]
+    after_eval = [EvalHistoryCallback(run_dir, record, stopwatch)]
+    if cfg.train.video:  # a short clip of the current policy at each evaluation
+        after_eval.append(
+            TrainVideoCallback(cfg.env, run_dir, seed + EVAL_SEED_OFFSET, deterministic)
+        )
     if cfg.train.eval_freq > 0:
         callbacks.append(
             EvalCallback(
@@ -124,7 +131,7 @@ def _train(cfg: DictConfig, run_dir: Path, record: RunRecord) -> float:
                 deterministic=deterministic,
                 best_model_save_path=str(run_dir),
                 log_path=str(run_dir),
-                callback_after_eval=EvalHistoryCallback(run_dir, record, stopwatch),
+                callback_after_eval=CallbackList(after_eval),
                 verbose=0,
             )
         )
@@ -186,6 +193,10 @@ def _train(cfg: DictConfig, run_dir: Path, record: RunRecord) -> float:
     _finish(record, model.num_timesteps, stopwatch, status="completed")
     train_env.close()
     eval_env.close()
+    try:  # a picture of the run; a plotting problem must not fail a finished run
+        log.info("Learning curve: %s", plot_learning_curve(run_dir))
+    except (OSError, ValueError) as err:
+        log.warning("Could not draw the learning curve: %s", err)
 
     data = record.data
     log.info(
