@@ -84,13 +84,16 @@ class RandomAgent:
 
 
 def load_run_config(run_dir: Path) -> DictConfig:
-    """The run's saved config, checked to still build with today's code."""
+    """The run's saved config, checked to still name a known game and an importable algo.
+
+    Only what evaluation needs is checked (training options are not): a run trained before
+    a new training option was added must stay evaluable. :func:`build_env` checks the rest.
+    """
     from hydra.errors import HydraException
     from hydra.utils import get_class
     from omegaconf.errors import OmegaConfBaseException
 
-    from simple_game.config import ConfigError, validate
-    from simple_game.envs import UnknownGameError, check_game_id
+    from simple_game.envs import check_game_id
 
     key = f"run={run_dir}"
     if not run_dir.is_dir():
@@ -102,13 +105,10 @@ def load_run_config(run_dir: Path) -> DictConfig:
         cfg = OmegaConf.load(path)
         assert isinstance(cfg, DictConfig)
         OmegaConf.resolve(cfg)
-        validate(cfg)
-        check_game_id(cfg.env.id)
         get_class(cfg.algo._target_)
+        check_game_id(cfg.env.id)
     except (
         AssertionError,
-        ConfigError,
-        UnknownGameError,
         HydraException,
         OmegaConfBaseException,
         ImportError,
@@ -146,6 +146,23 @@ def resolve_checkpoint(run_dir: Path, algo: str, checkpoint: str) -> tuple[str, 
             f"{key}: run={run_dir} has no {path.relative_to(run_dir)} (saved step counts: {steps})"
         )
     return label, path
+
+
+def build_env(target: Target, env_cfg: DictConfig, seed: int, render_mode: str | None) -> VecEnv:
+    """The one-game, full-game evaluation env; a config it cannot build is bad input."""
+    from omegaconf.errors import OmegaConfBaseException
+
+    from simple_game.envs import make_env
+
+    try:
+        return make_env(env_cfg, n_envs=1, seed=seed, evaluation=True, render_mode=render_mode)
+    except (OmegaConfBaseException, ValueError, TypeError) as err:
+        if target.run_dir is None:
+            raise
+        first_line = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        raise EvaluateError(
+            f"run={target.run_dir}: its .hydra/config.yaml no longer composes: {first_line}"
+        ) from err
 
 
 def find_target(cfg: DictConfig) -> Target:
@@ -263,7 +280,7 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     from hydra.utils import get_class
     from stable_baselines3.common.utils import set_random_seed
 
-    from simple_game.envs import EVAL_SEED_OFFSET, make_env
+    from simple_game.envs import EVAL_SEED_OFFSET
     from simple_game.hardware import DeviceUnavailableError, resolve_device
     from simple_game.video import video_fps
 
@@ -291,7 +308,7 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     seed = int(cfg.seed) if cfg.seed is not None else int(target.cfg.seed) + EVAL_SEED_OFFSET
     set_random_seed(seed)  # python, numpy, torch: sampled actions repeat with the seed
     render_mode = "human" if cfg.watch else "rgb_array" if cfg.video else None
-    venv = make_env(env_cfg, n_envs=1, seed=seed, evaluation=True, render_mode=render_mode)
+    venv = build_env(target, env_cfg, seed, render_mode)
 
     if target.checkpoint is None:
         agent: PolicyPredictor = RandomAgent(venv.action_space, seed)
@@ -374,11 +391,12 @@ def format_report(result: dict[str, Any]) -> str:
         else f"{result['algo']} on {result['env']}, checkpoint {result['checkpoint']} "
         f"({result['model_timesteps']:,} training steps)"
     )
-    actions = (
-        "argmax actions (deterministic=true)"
-        if result["deterministic"]
-        else "actions sampled from the policy (deterministic=false, the Atari convention)"
-    )
+    if result["agent"] == "random":
+        actions = "uniform random actions"
+    elif result["deterministic"]:
+        actions = "argmax actions (deterministic=true)"
+    else:
+        actions = "actions sampled from the policy (deterministic=false, the Atari convention)"
     lines = [
         f"Evaluating {who}",
         f"  {result['env_id']}: {result['episodes']} full games (game over ends a game, "
@@ -401,7 +419,7 @@ def format_report(result: dict[str, Any]) -> str:
         "",
         f"  score {result['mean_reward']:.1f} ± {result['std_reward']:.1f} "
         f"(min {result['min_reward']:.1f}, max {result['max_reward']:.1f}) "
-        f"over {result['episodes']} games",
+        f"over {result['episodes']} game{'s' if result['episodes'] != 1 else ''}",
     ]
     if result["human_normalized_mean"] is None:
         lines.append("  human-normalised: n/a (no published random/human scores for this game)")
@@ -417,8 +435,50 @@ def format_report(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def check_command_line(argv: list[str]) -> None:
+    """Raise :class:`EvaluateError` for an unknown option or game, before Hydra starts.
+
+    Hydra's own messages for these are several lines plus a hint about HYDRA_FULL_ERROR.
+    """
+    import difflib
+
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    from simple_game.config import CONF_DIR, ConfigError, check_group_option
+
+    options = [
+        k for k in OmegaConf.load(CONF_DIR / "evaluate.yaml") if k not in ("defaults", "hydra")
+    ]
+    try:
+        overrides = OverridesParser.create().parse_overrides([a for a in argv if "=" in a])
+    except HydraException as err:
+        raise EvaluateError(str(err).strip().splitlines()[0]) from err
+    for override in overrides:
+        key = override.key_or_group
+        if key == "env":
+            try:
+                check_group_option("env", override.get_value_element_as_str())
+            except ConfigError as err:
+                raise EvaluateError(str(err)) from err
+        elif key.split(".")[0] not in (*options, "hydra"):
+            close = difflib.get_close_matches(key, options, n=1)
+            hint = f"did you mean {close[0]}?" if close else f"options: {', '.join(options)}"
+            raise EvaluateError(f"{key} is not an option of simple_game.evaluate; {hint}")
+
+
+def main() -> None:
+    """``python -m simple_game.evaluate``: check the command line, then run the Hydra app."""
+    try:
+        check_command_line(sys.argv[1:])
+    except EvaluateError as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)
+    evaluate_app()
+
+
 @hydra.main(config_path="../conf", config_name="evaluate", version_base="1.3")
-def main(cfg: DictConfig) -> None:
+def evaluate_app(cfg: DictConfig) -> None:
     try:
         if cfg.plot_only:
             from simple_game.plots import plot_learning_curve
