@@ -16,6 +16,8 @@ from omegaconf import DictConfig, OmegaConf
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 GROUPS = ("algo", "env", "policy", "hardware")
+# env.backend options: SB3's Python wrappers, or ale-py's C++ vector env (simple_game.ale_vector_env).
+ENV_BACKENDS = ("sb3", "ale_vector")
 
 
 class ConfigError(ValueError):
@@ -52,11 +54,13 @@ def _whole(minimum: int) -> Callable[[Any], bool]:
     return lambda v: _is_number(v) and float(v).is_integer() and v >= minimum
 
 
-def _positive_or_schedule(value: Any) -> bool:
-    """A positive number, or a schedule config whose start value is positive."""
-    if isinstance(value, DictConfig):
-        value = value.get("start")
+def _positive(value: Any) -> bool:
     return _is_number(value) and value > 0
+
+
+def _schedule_start(cfg: DictConfig, key: str) -> str:
+    """``key``, or ``key.start`` when the value is a schedule (e.g. a linear decay)."""
+    return f"{key}.start" if isinstance(_value(cfg, key), DictConfig) else key
 
 
 def validate(cfg: DictConfig) -> None:
@@ -64,14 +68,13 @@ def validate(cfg: DictConfig) -> None:
     _check(cfg, "seed", _whole(0), "a whole number >= 0")
     for key in ("train.total_timesteps", "train.n_eval_episodes"):
         _check(cfg, key, _whole(1), "a whole number >= 1")
-    for key in ("train.eval_freq", "train.checkpoint_freq"):
+    for key in ("train.eval_freq", "train.checkpoint_freq", "train.keep_checkpoints"):
         _check(cfg, key, _whole(0), "a whole number >= 0 (0 turns it off)")
-    _check(
-        cfg, "train.log_interval_s", lambda v: _is_number(v) and v > 0, "a number of seconds > 0"
-    )
+    _check(cfg, "train.log_interval_s", _positive, "a number of seconds > 0")
 
     _check(cfg, "env.n_envs", _whole(1), "a whole number >= 1")
     _check(cfg, "env.frame_stack", _whole(1), "a whole number >= 1")
+    _check(cfg, "env.backend", lambda v: v in ENV_BACKENDS, f"one of {', '.join(ENV_BACKENDS)}")
     _check(cfg, "env.sticky_actions", lambda v: _is_number(v) and 0 <= v <= 1, "between 0 and 1")
     _check(cfg, "env.max_frames_per_episode", _whole(1), "a whole number >= 1")
     _check(cfg, "env.wrapper.frame_skip", _whole(1), "a whole number >= 1")
@@ -82,13 +85,19 @@ def validate(cfg: DictConfig) -> None:
 
     _check(cfg, "hardware.device", lambda v: v in DEVICES, f"one of {', '.join(DEVICES)}")
     _check(cfg, "hardware.torch_threads", _whole(0), "a whole number >= 0 (0 = torch's default)")
+    from simple_game.speed import MEMORY_FORMATS, PRECISIONS
 
+    _check(cfg, "hardware.precision", lambda v: v in PRECISIONS, f"one of {', '.join(PRECISIONS)}")
     _check(
         cfg,
-        "algo.learning_rate",
-        _positive_or_schedule,
-        "a number > 0 (or a schedule starting > 0)",
+        "hardware.memory_format",
+        lambda v: v in MEMORY_FORMATS,
+        f"one of {', '.join(MEMORY_FORMATS)}",
     )
+
+    _check(cfg, _schedule_start(cfg, "algo.learning_rate"), _positive, "a number > 0")
+    if "clip_range" in cfg.algo:
+        _check(cfg, _schedule_start(cfg, "algo.clip_range"), _positive, "a number > 0")
     _check(cfg, "algo.gamma", lambda v: _is_number(v) and 0 < v <= 1, "in (0, 1]")
     for key in ("n_steps", "batch_size", "n_epochs", "buffer_size", "train_freq", "gradient_steps"):
         if key in cfg.algo:

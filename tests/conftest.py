@@ -1,0 +1,107 @@
+"""Shared helpers: run the real command line on tiny budgets in a temporary directory.
+
+Every test trains real SB3 models on real ALE games; budgets are a few hundred steps so the
+whole suite stays within minutes on 2 CPU cores.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+# Overrides that shrink a run to seconds while keeping every part of it (evaluation,
+# checkpoints, final model). Breakout's full games are short even for a random policy.
+TINY = [
+    "train.total_timesteps=256",
+    "train.eval_freq=128",
+    "train.n_eval_episodes=1",
+    "train.checkpoint_freq=128",
+    "train.progress_bar=false",
+    "train.log_interval_s=1",
+]
+TINY_ALGO = {
+    "ppo": ["algo.n_steps=32", "algo.batch_size=64"],
+    "a2c": ["algo.n_envs=4"],
+    "dqn": ["algo.buffer_size=1000", "algo.learning_starts=64"],
+    "qrdqn": ["algo.buffer_size=1000", "algo.learning_starts=64"],
+}
+
+
+def tiny(algo: str = "ppo") -> list[str]:
+    """Tiny-budget overrides for ``algo``."""
+    return [f"algo={algo}", *TINY, *TINY_ALGO[algo]]
+
+
+def run_cli(
+    args: list[str], cwd: Path, module: str = "simple_game", timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """``python -m <module> <args>`` in ``cwd``, as a user would type it."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
+
+
+def read_summary(run_dir: Path) -> dict:
+    return json.loads((run_dir / "summary.json").read_text())
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """An empty directory to launch commands from (runs/ and multirun/ land here)."""
+    return tmp_path
+
+
+# --- Shared tiny run for the evaluation, video and plot tests ------------------------------
+# One game at a time (n_envs=1) so that a training game or two finish within 256 steps and
+# progress.csv gets a training score; train.video=true records a clip at each evaluation.
+TINY_EVAL_RUN = [
+    "algo=ppo",
+    "env=breakout",
+    *TINY,
+    "algo.n_envs=1",
+    "algo.n_steps=64",
+    "algo.batch_size=64",
+    "train.video=true",
+]
+
+
+def _train_tiny_eval_run(workdir: Path) -> Path:
+    result = run_cli(TINY_EVAL_RUN, workdir)
+    assert result.returncode == 0, result.stderr[-3000:]
+    (run_dir,) = (workdir / "runs").glob("*/*")
+    return run_dir
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """A real PPO Breakout run (256 steps), trained once per test session.
+
+    Under pytest-xdist every worker would train its own; a file lock in the directory the
+    workers share makes the first one train and the others reuse its run directory.
+    Tests may add files to it (evaluations/, videos/) but must not change what is there.
+    """
+    if worker_id == "master":  # no xdist
+        return _train_tiny_eval_run(tmp_path_factory.mktemp("tiny_run"))
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp().parent
+    marker = shared / "tiny_run.path"
+    with FileLock(str(shared / "tiny_run.lock")):
+        if not marker.exists():
+            workdir = shared / "tiny_run"
+            workdir.mkdir(exist_ok=True)
+            marker.write_text(str(_train_tiny_eval_run(workdir)))
+    return Path(marker.read_text())

@@ -1,0 +1,94 @@
+"""Bad input: one line naming the key and what is allowed, exit code 2, and no run directory."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli, tiny
+
+BAD_INPUT = [
+    (["algo=foo"], "algo=foo is not an option; choose one of: a2c, dqn, ppo, qrdqn"),
+    (["env=tetris"], "env=tetris is not an option; choose one of: beam_rider, breakout"),
+    (["policy=resnet"], "policy=resnet is not an option; choose one of: nature_cnn"),
+    (["hardware=tpu"], "hardware=tpu is not an option; choose one of: auto, cpu, cuda, mps"),
+    (["-m", "algo=ppo,foo"], "algo=foo is not an option"),
+    (["train.totl_timesteps=5"], "train.totl_timesteps is not a config key; did you mean train.total_timesteps?"),
+    (["train.total_timesteps=abc"], "train.total_timesteps=abc: must be a whole number >= 1"),
+    (["train.total_timesteps=-5"], "train.total_timesteps=-5: must be a whole number >= 1"),
+    (["train.total_timesteps=0"], "train.total_timesteps=0: must be a whole number >= 1"),
+    (["env.n_envs=0"], "env.n_envs=0: must be a whole number >= 1"),
+    (["algo.learning_rate.start=0"], "algo.learning_rate.start=0: must be a number > 0"),
+    (["algo=dqn", "algo.learning_rate=-1e-4"], "algo.learning_rate=-0.0001: must be a number > 0"),
+    (["algo.batch_size=4096"], "algo.batch_size=4096: must be <= the rollout size algo.n_steps * env.n_envs"),
+    (["env.sticky_actions=1.5"], "env.sticky_actions=1.5: must be between 0 and 1"),
+    (["hardware=cuda"], "hardware.device=cuda: this machine has no CUDA GPU"),
+    (["hardware=mps"], "hardware.device=mps: this machine has no Apple GPU"),
+    (["env.id=NotAGame-v4"], "env.id=NotAGame-v4: ale-py does not know this game"),
+    (["resume=does/not/exist"], "resume=does/not/exist: no such directory"),
+]  # fmt: skip
+
+
+def assert_one_line_error(result, expected: str, workdir: Path) -> None:
+    assert result.returncode == 2, result.stderr[-2000:]
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    assert expected in lines[0]
+    assert not (workdir / "runs").exists() and not (workdir / "multirun").exists()
+
+
+@pytest.mark.parametrize(("args", "expected"), BAD_INPUT, ids=lambda x: " ".join(x)[:40])
+def test_bad_input_is_one_line(args: list[str], expected: str, workdir: Path) -> None:
+    assert_one_line_error(run_cli(args, workdir), expected, workdir)
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory) -> Path:
+    """A tiny completed PPO run with checkpoints."""
+    workdir = tmp_path_factory.mktemp("finished")
+    result = run_cli([*tiny("ppo"), "hydra.run.dir=runs/done"], workdir)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return workdir / "runs" / "done"
+
+
+def resume_case(finished_run: Path, workdir: Path, *args: str):
+    copy = workdir / "old_run"
+    shutil.copytree(finished_run, copy)
+    return copy, run_cli([f"resume={copy}", *args], workdir)
+
+
+def test_resume_with_another_algo_is_refused(finished_run: Path, workdir: Path) -> None:
+    _, result = resume_case(finished_run, workdir, "algo=dqn")
+    assert_one_line_error(result, "that run trained algo=ppo, not algo=dqn", workdir)
+
+
+def test_resume_of_a_completed_run_needs_a_bigger_budget(finished_run: Path, workdir: Path) -> None:
+    _, result = resume_case(finished_run, workdir)
+    assert_one_line_error(result, "pass a larger train.total_timesteps", workdir)
+
+
+def test_resume_without_checkpoints_is_refused(finished_run: Path, workdir: Path) -> None:
+    copy = workdir / "old_run"
+    shutil.copytree(finished_run, copy)
+    shutil.rmtree(copy / "checkpoints")
+    result = run_cli([f"resume={copy}"], workdir)
+    assert_one_line_error(result, "no checkpoint to resume from", workdir)
+
+
+def test_resume_from_a_corrupted_checkpoint_is_refused(finished_run: Path, workdir: Path) -> None:
+    copy = workdir / "old_run"
+    shutil.copytree(finished_run, copy)
+    newest = max((copy / "checkpoints").glob("ppo_*_steps.zip"), key=lambda p: p.stat().st_mtime)
+    newest.write_bytes(newest.read_bytes()[:500])
+    result = run_cli([f"resume={copy}", "train.total_timesteps=512"], workdir)
+    assert_one_line_error(result, "is damaged", workdir)
+    assert newest.exists()  # nothing the user had is deleted
+
+
+def test_resume_of_a_directory_that_is_no_run(workdir: Path) -> None:
+    (workdir / "empty").mkdir()
+    result = run_cli(["resume=empty"], workdir)
+    assert_one_line_error(result, "resume=empty: not a run directory", workdir)
