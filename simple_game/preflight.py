@@ -52,8 +52,10 @@ def check_overrides(overrides: Sequence[str], heavy: bool = True) -> DictConfig:
     groups, values = [], []
     for override in parsed:
         key = override.key_or_group
-        if key.startswith("hydra"):
-            continue  # launcher, sweeper and output-dir settings are Hydra's own
+        if key.startswith("hydra") or (override.package or "").startswith("hydra"):
+            # launcher, sweeper and output-dir settings are Hydra's own, and so is a group
+            # placed into them, e.g. search_space@hydra.sweeper.params=a2c
+            continue
         if override.is_sweep_override():
             choices = list(override.sweep_string_iterator()) if override.is_discrete_sweep() else []
             if not choices:

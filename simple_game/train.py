@@ -50,7 +50,10 @@ def run(cfg: DictConfig, run_dir: Path) -> float:
     try:
         return _train(cfg, run_dir, record)
     except Exception as err:
-        record.update(status="failed", error=f"{type(err).__name__}: {err}", finished_at=utc_now())
+        from optuna import TrialPruned  # raised by simple_game/tuning.py when a sweep prunes this trial
+
+        status = "pruned" if isinstance(err, TrialPruned) else "failed"
+        record.update(status=status, error=f"{type(err).__name__}: {err}", finished_at=utc_now())
         raise
 
 
@@ -74,6 +77,7 @@ def _train(cfg: DictConfig, run_dir: Path, record: RunRecord) -> float:
     from simple_game.models import OFF_POLICY_ALGOS
     from simple_game.plots import plot_learning_curve
     from simple_game.stopping import EXIT_INTERRUPTED, StopOnRequestCallback, StopRequest
+    from simple_game.tuning import trial_callbacks
     from simple_game.video import TrainVideoCallback
 
     # 1. Hardware and seeding.
@@ -122,6 +126,7 @@ def _train(cfg: DictConfig, run_dir: Path, record: RunRecord) -> float:
         after_eval.append(
             TrainVideoCallback(cfg.env, run_dir, seed + EVAL_SEED_OFFSET, deterministic)
         )
+    after_eval += trial_callbacks(cfg)  # an Optuna trial: report each eval, stop if pruned
     if cfg.train.eval_freq > 0:
         callbacks.append(
             EvalCallback(
