@@ -42,6 +42,7 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     with os.fdopen(fd, "wb") as f:
         f.write(data)
+    os.chmod(tmp, 0o644)  # mkstemp makes files private (0600); these are ordinary files
     os.replace(tmp, path)
 
 
@@ -143,8 +144,13 @@ def read_evaluations(run_dir: Path) -> list[dict[str, Any]]:
     path = run_dir / EVALUATIONS_FILE
     if not path.exists():
         return []
+    lines = path.read_text().splitlines()
+    try:  # fast path: one parse of the whole file (the report reads thousands of these)
+        return json.loads("[" + ",".join(line for line in lines if line.strip()) + "]")
+    except json.JSONDecodeError:
+        pass
     entries = []
-    for line in path.read_text().splitlines():
+    for line in lines:
         try:
             entries.append(json.loads(line))
         except json.JSONDecodeError:

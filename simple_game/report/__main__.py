@@ -1,0 +1,53 @@
+"""``python -m simple_game.report``: regenerate experiments.md in the current directory.
+
+``--root DIR`` regenerates the page of another checkout; ``--bench`` times the report on
+synthetic run directories instead (see :mod:`.bench`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from simple_game.report import write_report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m simple_game.report",
+        description="Regenerate the generated block of experiments.md from runs/ and multirun/.",
+    )
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=Path.cwd(),
+        help="directory holding experiments.md, runs/ and multirun/ (default: here)",
+    )
+    parser.add_argument(
+        "--bench",
+        type=int,
+        nargs="?",
+        const=1000,
+        metavar="N",
+        help="time the report on N synthetic run directories (default 1000) in a temp dir",
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if args.bench is not None:
+        from simple_game.report.bench import bench
+
+        bench(args.bench)
+        return 0
+    try:
+        page = write_report(args.root)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(f"Wrote {page}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

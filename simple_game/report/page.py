@@ -1,0 +1,300 @@
+"""The Markdown of experiments.md: tables per game, sweeps, studies, and the splice.
+
+Everything here is a pure function of the runs it is given (no clock, no file reads), so
+the same run directories always give the same bytes and a regeneration that found nothing
+new leaves experiments.md untouched.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import timedelta
+from urllib.parse import quote
+
+from simple_game.report.runs import STALE_AFTER, Run, Score, override_key
+from simple_game.report.studies import Study
+from simple_game.report.sweeps import Sweep
+from simple_game.scores import human_normalized
+
+BEGIN = "<!-- BEGIN GENERATED: python -m simple_game.report -->"
+END = "<!-- END GENERATED -->"
+BEGIN_PREFIX = "<!-- BEGIN GENERATED"  # a hand-edited tail of the BEGIN line still matches
+
+NEW_PAGE_HEADER = """\
+# Experiments
+
+The lab notebook of this project. Write your own notes, plans and conclusions anywhere
+outside the generated block below (between the `BEGIN GENERATED` and `END GENERATED`
+markers): `python -m simple_game.report` rewrites only that block, and every training
+run and sweep refreshes it when it ends. docs/report.md explains how it works.
+
+"""
+
+HOW_TO_READ = f"""\
+## How to read this page
+
+Each game has a plot and a table. The plot shows every run's **evaluation score** during
+training: the agent plays full games (all lives, real unclipped scores) every
+`train.eval_freq` steps, and each point is the mean over those games. Dashed lines mark a
+random player and a human tester. The table has one row per run, newest first:
+**Hyperparameters** are the overrides typed at launch that change learning (anything
+else is the algorithm's default from `conf/algo/`); **Final** is the last evaluation (of
+the final model once the run completed), **Best** the best evaluation seen, both as
+mean ± standard deviation over games; **Human** is the human-normalised final score
+(0% = random play, 100% = human level), comparable across games. **Status** is
+`completed`, `running`, `interrupted` (Ctrl-C; resume it), `failed` (the error is in the
+Note column), `pruned` (stopped early by an Optuna sweep), `stale` (says running but has
+not written a heartbeat for {STALE_AFTER.seconds // 60} minutes: it most likely died) or
+`broken` (its summary.json is missing or damaged). The run's name links to its
+directory; *curve* and *video* link to its own learning-curve plot and latest recording.
+Sweeps (`-m`) are also summarised below, jobs ranked by final score.
+"""
+
+
+def splice(existing: str | None, generated: str) -> str:
+    """Put ``generated`` between the markers of ``existing``, keeping all else as it is.
+
+    A page without markers gets them appended at its end; no page gets a short header.
+    Raises ValueError on a page whose markers are out of order or repeated: guessing
+    there could delete hand-written text.
+    """
+    block = f"{BEGIN}\n{generated}{END}\n"
+    if existing is None:
+        return NEW_PAGE_HEADER + block
+    begins, ends = existing.count(BEGIN_PREFIX), existing.count(END)
+    if begins == 0 and ends == 0:
+        newlines = len(existing) - len(existing.rstrip("\n"))
+        gap = "\n" * (2 - min(newlines, 2)) if existing else ""  # one blank line before
+        return existing + gap + block
+    start, stop = existing.find(BEGIN_PREFIX), existing.find(END)
+    if begins != 1 or ends != 1 or stop < start:
+        raise ValueError(
+            f"experiments.md must contain '{BEGIN}' once, followed by '{END}' once; "
+            "fix the markers by hand (nothing was written)"
+        )
+    tail = existing[stop + len(END) :]
+    return existing[:start] + block + tail.removeprefix("\n")
+
+
+def render(
+    runs: list[Run], sweeps: list[Sweep], studies: list[Study], plots: dict[str, str]
+) -> str:
+    """The generated block. ``plots`` maps a game to its comparison plot's relative path."""
+    parts = [HOW_TO_READ]
+    if not runs and not sweeps:
+        parts.append(
+            "\n_No runs yet: train one with `python -m simple_game` and it appears here._\n"
+        )
+        return "".join(parts)
+    games = sorted({r.game for r in runs})
+    parts.append(_overview(games, runs))
+    for game in games:
+        parts.append(_game_section(game, [r for r in runs if r.game == game], plots.get(game)))
+    if sweeps:
+        parts.append(
+            "\n## Sweeps\n\nNewest first. Each job is also a row in its game's table above.\n"
+        )
+        parts.extend(_sweep_section(s) for s in sorted(sweeps, key=lambda s: s.path, reverse=True))
+    if studies:
+        parts.append("\n## Optuna studies\n")
+        parts.extend(
+            _study_section(s)
+            for s in sorted(studies, key=lambda s: (s.sweep, s.name), reverse=True)
+        )
+    return "".join(parts)
+
+
+def _overview(games: list[str], runs: list[Run]) -> str:
+    rows = []
+    for game in games:
+        mine = [r for r in runs if r.game == game]
+        best = _best_run(mine)
+        rows.append(
+            [
+                _title(game),
+                str(len(mine)),
+                _score(best.final) if best else "",
+                _human(best) if best else "",
+                _run_link(best) if best else "",
+            ]
+        )
+    return "\n## At a glance\n\n" + _table(["Game", "Runs", "Best final", "Human", "Run"], rows)
+
+
+def _game_section(game: str, runs: list[Run], plot: str | None) -> str:
+    env_id = next((r.env_id for r in runs if r.env_id), None)
+    lines = [f"\n## {_title(game)}" + (f" (`{env_id}`)" if env_id else "") + "\n"]
+    if plot:
+        lines.append(f"\n![{game}: evaluation curves of all runs]({_href(plot)})\n")
+    header = [
+        "Started (UTC)", "Run", "Algo", "Policy", "Hyperparameters", "Seed", "Steps",
+        "Wall time", "Steps/s", "Final", "Best", "Human", "Status", "Note", "Files",
+    ]  # fmt: skip
+    rows = [
+        [
+            run.started,
+            _run_link(run),
+            run.algo,
+            run.policy,
+            _code_list(run.hyperparameters),
+            "" if run.seed is None else str(run.seed),
+            _steps(run),
+            _duration(run.wall_time_s),
+            "" if run.steps_per_s is None else f"{run.steps_per_s:,.0f}",
+            _score(run.final),
+            _score(run.best),
+            _human(run),
+            run.status,
+            _note(run),
+            _files(run),
+        ]
+        for run in sorted(runs, key=lambda r: (r.started, r.path), reverse=True)
+    ]
+    return "".join(lines) + "\n" + _table(header, rows)
+
+
+def _sweep_section(sweep: Sweep) -> str:
+    swept = sweep.swept
+    lines = [f"\n### [{sweep.path}]({_href(sweep.path)})\n\n"]
+    if sweep.command:
+        lines.append(f"- Command: `python -m simple_game -m {' '.join(sweep.command)}`\n")
+    lines.append(f"- Sweeper: {sweep.sweeper}\n")
+    if sweep.search_space:
+        lines.append(f"- Search space: {_code_list(f'{k}={v}' for k, v in sweep.search_space)}\n")
+    if swept:
+        lines.append(
+            "- Swept: " + "; ".join(f"`{k}` = {', '.join(v)}" for k, v in swept.items()) + "\n"
+        )
+    counts = sorted(Counter(job.status for job in sweep.jobs).items())
+    statuses = ", ".join(f"{n} {status}" for status, n in counts)
+    lines.append(f"- Jobs: {len(sweep.jobs)}" + (f" ({statuses})" if statuses else "") + "\n")
+    ranked = sweep.ranked()
+    if ranked and ranked[0].final is not None:
+        best = ranked[0]
+        lines.append(
+            f"- **Best:** job {_run_link(best)}"
+            + (f" ({_code_list(_swept_values(best, swept))})" if swept else "")
+            + f": final {_score(best.final)}\n"
+        )
+    if not ranked:
+        return "".join(lines)
+    rows = [
+        [
+            str(rank),
+            _run_link(job),
+            _code_list(_swept_values(job, swept)),
+            _score(job.final),
+            _score(job.best),
+            _human(job),
+            _steps(job),
+            job.status,
+        ]
+        for rank, job in enumerate(ranked, 1)
+    ]
+    header = ["Rank", "Job", "Swept values", "Final", "Best", "Human", "Steps", "Status"]
+    return "".join(lines) + "\n" + _table(header, rows)
+
+
+def _study_section(study: Study) -> str:
+    counts = ", ".join(f"{n} {s.lower()}" for s, n in study.counts)
+    total = sum(n for _, n in study.counts)
+    lines = [
+        f"\n### Study `{study.name}` ([{study.sweep}]({_href(study.sweep)}))\n\n",
+        f"- Direction: {study.direction}; trials: {total} ({counts})\n",
+    ]
+    if study.best is not None:
+        lines.append(
+            f"- **Best value:** {study.best.value:.4g} (trial {study.best.number}) with "
+            + _code_list(f"{k}={v}" for k, v in study.best.params)
+            + "\n"
+        )
+    if not study.top:
+        return "".join(lines)
+    rows = [
+        [str(t.number), f"{t.value:.4g}", _code_list(f"{k}={v}" for k, v in t.params)]
+        for t in study.top
+    ]
+    return "".join(lines) + "\nTop trials:\n\n" + _table(["Trial", "Value", "Parameters"], rows)
+
+
+def _best_run(runs: list[Run]) -> Run | None:
+    scored = [r for r in runs if r.final is not None]
+    return max(scored, key=lambda r: (r.final.mean, r.path)) if scored else None  # type: ignore[union-attr]
+
+
+def _swept_values(run: Run, swept: dict[str, list[str]]) -> list[str]:
+    return [o for o in run.overrides if override_key(o) in swept]
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    """A table cell: a `|` would end the cell and a newline the row, so neither survives."""
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def _title(game: str) -> str:
+    return game.replace("_", " ").title()
+
+
+def _href(path: str) -> str:
+    return quote(path, safe="/")
+
+
+def _run_link(run: Run) -> str:
+    name = run.path.rsplit("/", 1)[-1] if run.sweep else run.experiment
+    label = f"{run.experiment} #{name}" if run.sweep else name
+    return f"[{label}]({_href(run.path)})"
+
+
+def _files(run: Run) -> str:
+    links = [f"[curve]({_href(run.learning_curve)})"] if run.learning_curve else []
+    links += [f"[video]({_href(run.video)})"] if run.video else []
+    return " · ".join(links)
+
+
+def _note(run: Run) -> str:
+    problem = run.problem if len(run.problem) <= 120 else run.problem[:117] + "..."
+    return " — ".join(t for t in (run.note, f"*{problem}*" if problem else "") if t)
+
+
+def _code_list(items: Iterable[str]) -> str:
+    return ", ".join(f"`{i}`" for i in items)
+
+
+def _score(score: Score | None) -> str:
+    if score is None:
+        return ""
+    return f"{score.mean:.1f}" + ("" if score.std is None else f" ± {score.std:.1f}")
+
+
+def _human(run: Run) -> str:
+    if run.final is None:
+        return ""
+    value = human_normalized(run.env_id or run.game, run.final.mean)
+    return "" if value is None else f"{value:.0%}"
+
+
+def _steps(run: Run) -> str:
+    done = "" if run.timesteps is None else _count(run.timesteps)
+    if run.total_timesteps and run.timesteps != run.total_timesteps:
+        return f"{done or '?'} of {_count(run.total_timesteps)}"
+    return done
+
+
+def _count(n: int) -> str:
+    """``256`` -> ``"256"``, ``12_345`` -> ``"12.3k"``, ``10_000_000`` -> ``"10M"``."""
+    for scale, unit in ((1_000_000, "M"), (1_000, "k")):
+        if abs(n) >= scale:
+            return f"{n / scale:.3g}{unit}"
+    return str(n)
+
+
+def _duration(seconds: float | None) -> str:
+    """Seconds as h:mm:ss, the usual format in tables (``3725`` -> ``"1:02:05"``)."""
+    return "" if seconds is None else str(timedelta(seconds=round(seconds)))

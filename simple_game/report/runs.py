@@ -1,0 +1,314 @@
+"""Turn run directories into rows: find them, read their small files, decide their status.
+
+Only the small files are read (summary.json, evaluations.jsonl, and .hydra/ when
+summary.json is missing), so deleting checkpoints, videos or TensorBoard events never
+drops a run from the report. Anything broken becomes a row with status ``broken`` and a
+reason, never an exception: the report must survive whatever a crash left behind.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from simple_game.rundir import SUMMARY_FILE, read_evaluations, read_overrides, read_summary
+
+# Where Hydra puts runs, relative to the directory the user launched from (conf/config.yaml).
+RUN_ROOTS = ("runs", "multirun")
+SWEEP_FILE = "multirun.yaml"  # Hydra writes it into every -m sweep directory
+LEARNING_CURVE = "learning_curve.png"  # written into a run directory by simple_game.plots
+# runs/<experiment>/<timestamp> is depth 2; leave room for experiment names with a slash.
+MAX_DEPTH = 4
+
+# A running run rewrites summary.json's `updated_at` every train.log_interval_s (30 s) and
+# after every evaluation; a long evaluation (5 full games that hit the 108k-frame cap) can
+# take ~10 minutes on a CPU. 15 minutes of silence means the process most likely died
+# without writing its final status (kill -9, power cut, out of memory).
+STALE_AFTER = timedelta(minutes=15)
+
+TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}_\d{2}-\d{2}(-\d{2})?")
+
+# Overrides that are not hyperparameters: they have their own column (algo, env, seed, ...)
+# or only change bookkeeping (logging, checkpoints, where files go), not what is learned.
+OWN_COLUMN = frozenset(
+    {"algo", "env", "policy", "seed", "note", "experiment", "train.total_timesteps"}
+)
+BOOKKEEPING = frozenset(
+    {
+        "hardware",
+        "report",
+        "resume",
+        "train.progress_bar",
+        "train.log_interval_s",
+        "train.eval_freq",
+        "train.checkpoint_freq",
+        "train.keep_checkpoints",
+        "train.save_replay_buffer",
+    }
+)
+BOOKKEEPING_PREFIXES = ("hydra.", "hardware.")
+
+
+@dataclass(frozen=True)
+class Score:
+    """An evaluation result: mean and spread of full-game scores (std unknown = None)."""
+
+    mean: float
+    std: float | None = None
+
+
+@dataclass(frozen=True)
+class Run:
+    """One row of the report: everything shown about a run, read from its small files."""
+
+    path: str  # run directory, POSIX path relative to the report's root
+    game: str
+    env_id: str | None
+    experiment: str
+    algo: str
+    policy: str
+    seed: int | None
+    status: str
+    started: str  # "YYYY-MM-DD HH:MM" (UTC) or "" when unknown
+    timesteps: int | None
+    total_timesteps: int | None
+    wall_time_s: float | None
+    steps_per_s: float | None
+    final: Score | None
+    best: Score | None
+    overrides: tuple[str, ...]
+    note: str
+    problem: str  # why the run is broken/failed, "" otherwise
+    curve: tuple[tuple[int, float], ...]  # (timesteps, mean score) of every evaluation
+    sweep: str | None  # the sweep directory for multirun jobs
+    learning_curve: str | None  # links to files other tools write into the run directory
+    video: str | None
+
+    @property
+    def hyperparameters(self) -> list[str]:
+        """The overrides that change what is learned (see OWN_COLUMN and BOOKKEEPING)."""
+        return [o for o in self.overrides if _is_hyperparameter(override_key(o))]
+
+
+def override_key(override: str) -> str:
+    """``"++algo.gamma=0.9"`` -> ``"algo.gamma"`` (Hydra's +, ++ and ~ prefixes dropped)."""
+    return override.split("=", 1)[0].lstrip("+~")
+
+
+def _is_hyperparameter(key: str) -> bool:
+    if key in OWN_COLUMN or key in BOOKKEEPING:
+        return False
+    return not key.startswith(BOOKKEEPING_PREFIXES)
+
+
+def find_run_dirs(root: Path) -> tuple[list[Path], list[Path]]:
+    """All run directories and sweep directories under ``root/runs`` and ``root/multirun``.
+
+    A run directory holds summary.json or .hydra/; a sweep directory holds multirun.yaml.
+    The walk never enters a run directory, so big checkpoint and TensorBoard folders cost
+    nothing. Both lists are sorted so the report does not depend on directory order.
+    """
+    runs: list[Path] = []
+    sweeps: list[Path] = []
+
+    def walk(folder: Path, depth: int) -> None:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            return
+        names = {e.name for e in entries}
+        if SUMMARY_FILE in names or ".hydra" in names:
+            runs.append(folder)
+            return
+        if SWEEP_FILE in names:
+            sweeps.append(folder)
+        if depth == MAX_DEPTH:
+            return
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False) and not entry.name.startswith("."):
+                walk(Path(entry.path), depth + 1)
+
+    for name in RUN_ROOTS:
+        walk(root / name, 1)
+    return sorted(runs), sorted(sweeps)
+
+
+def read_run(root: Path, run_dir: Path, now: datetime) -> Run:
+    """One run as a report row; a missing or broken summary.json gives status ``broken``."""
+    summary = read_summary(run_dir)
+    problem = ""
+    if summary is None:
+        exists = (run_dir / SUMMARY_FILE).exists()
+        problem = "summary.json unreadable" if exists else "no summary.json (died before training?)"
+        summary = _from_hydra_config(run_dir)
+    history = _history(read_evaluations(run_dir))
+    status = str(summary.get("status") or "broken") if not problem else "broken"
+    if status == "running" and _is_stale(summary.get("updated_at"), now):
+        status = "stale"
+    if summary.get("error"):
+        problem = str(summary["error"])
+
+    rel = run_dir.relative_to(root)
+    sweep = run_dir.parent if (run_dir.parent / SWEEP_FILE).exists() else None
+    return Run(
+        path=rel.as_posix(),
+        game=str(summary.get("env") or "unknown"),
+        env_id=_str_or_none(summary.get("env_id")),
+        experiment=str(summary.get("experiment") or rel.parent.name),
+        algo=str(summary.get("algo") or "?"),
+        policy=str(summary.get("policy") or "?"),
+        seed=_int_or_none(summary.get("seed")),
+        status=status,
+        started=_started(summary.get("started_at"), rel),
+        timesteps=_int_or_none(summary.get("timesteps")),
+        total_timesteps=_int_or_none(summary.get("total_timesteps")),
+        wall_time_s=_float_or_none(summary.get("wall_time_s")),
+        steps_per_s=_float_or_none(summary.get("steps_per_s")),
+        final=_final_score(summary, history),
+        best=_best_score(summary, history),
+        overrides=tuple(str(o) for o in summary.get("overrides") or ()),
+        note=str(summary.get("note") or ""),
+        problem=problem,
+        curve=tuple((steps, mean) for steps, mean, _ in history),
+        sweep=sweep.relative_to(root).as_posix() if sweep else None,
+        learning_curve=_existing(run_dir, rel, LEARNING_CURVE),
+        video=_latest_video(run_dir, rel),
+    )
+
+
+def unreadable_run(root: Path, run_dir: Path, problem: str) -> Run:
+    """The row for a directory that could not be read at all: path, status and why."""
+    rel = run_dir.relative_to(root)
+    return Run(
+        path=rel.as_posix(), game="unknown", env_id=None, experiment=rel.parent.name,
+        algo="?", policy="?", seed=None, status="broken", started=_started(None, rel),
+        timesteps=None, total_timesteps=None, wall_time_s=None, steps_per_s=None,
+        final=None, best=None, overrides=(), note="", problem=problem, curve=(),
+        sweep=None, learning_curve=None, video=None,
+    )  # fmt: skip
+
+
+def _from_hydra_config(run_dir: Path) -> dict[str, Any]:
+    """Summary-like fields from .hydra/, for a run that never wrote summary.json.
+
+    Hydra saves config.yaml before the run starts, so even a run that crashed at once
+    tells us its algo, game and seed. OmegaConf resolves `${algo.name}_${env.name}`-style
+    values; a file that does not parse gives an empty dict (the row then shows "?").
+    """
+    from omegaconf import OmegaConf
+
+    fields: dict[str, Any] = {"overrides": read_overrides(run_dir)}
+    try:
+        cfg = OmegaConf.load(run_dir / ".hydra" / "config.yaml")
+        for field, key in {
+            "experiment": "experiment",
+            "algo": "algo.name",
+            "env": "env.name",
+            "env_id": "env.id",
+            "policy": "policy.name",
+            "seed": "seed",
+            "note": "note",
+            "total_timesteps": "train.total_timesteps",
+        }.items():
+            fields[field] = OmegaConf.select(cfg, key, default=None)
+    except Exception:  # noqa: BLE001 - any unreadable config just leaves the row mostly empty
+        pass
+    return fields
+
+
+def _is_stale(updated_at: Any, now: datetime) -> bool:
+    try:
+        return now - datetime.fromisoformat(str(updated_at)) > STALE_AFTER
+    except (TypeError, ValueError):
+        return True  # a running run without a readable heartbeat cannot be shown as alive
+
+
+def _started(started_at: Any, rel: Path) -> str:
+    """Start time as "YYYY-MM-DD HH:MM"; from the directory's timestamp when not recorded."""
+    try:
+        return datetime.fromisoformat(str(started_at)).strftime("%Y-%m-%d %H:%M")
+    except (TypeError, ValueError):
+        pass
+    for part in reversed(rel.parts):
+        match = TIMESTAMP.fullmatch(part)
+        if match:
+            date, time = part.split("_")
+            return f"{date} {time[:5].replace('-', ':')}"
+    return ""
+
+
+def _history(evaluations: list[Any]) -> list[tuple[int, float, float | None]]:
+    """(timesteps, mean, std) of every usable evaluation line, in file order.
+
+    One tight pass: a long run has hundreds of lines and the report reads every run.
+    """
+    history = []
+    for entry in evaluations:
+        try:
+            steps, mean = int(entry["timesteps"]), float(entry["mean_reward"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if math.isfinite(mean):
+            history.append((steps, mean, _float_or_none(entry.get("std_reward"))))
+    return history
+
+
+def _final_score(
+    summary: dict[str, Any], history: list[tuple[int, float, float | None]]
+) -> Score | None:
+    mean = _float_or_none(summary.get("eval_mean_reward"))
+    if mean is not None:
+        return Score(mean, _float_or_none(summary.get("eval_std_reward")))
+    if history:  # summary.json lost: the last evaluation is the latest score
+        return Score(*history[-1][1:])
+    return None
+
+
+def _best_score(
+    summary: dict[str, Any], history: list[tuple[int, float, float | None]]
+) -> Score | None:
+    """The best evaluation with its spread; summary.json's number if the history is gone."""
+    if history:
+        return Score(*max(history, key=lambda h: h[1])[1:])
+    mean = _float_or_none(summary.get("best_eval_mean_reward"))
+    return Score(mean) if mean is not None else None
+
+
+def _existing(run_dir: Path, rel: Path, name: str) -> str | None:
+    return (rel / name).as_posix() if (run_dir / name).is_file() else None
+
+
+def _latest_video(run_dir: Path, rel: Path) -> str | None:
+    """The last video by name (recorders put the step count in the name, so last = newest)."""
+    try:
+        names = sorted(n for n in os.listdir(run_dir / "videos") if n.endswith((".mp4", ".gif")))
+    except OSError:  # no videos/ folder: the usual case
+        return None
+    return (rel / "videos" / names[-1]).as_posix() if names else None
+
+
+def _str_or_none(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None and not isinstance(value, bool) else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _float_or_none(value: Any) -> float | None:
+    """A finite float, or None (also for NaN/inf, which JSON from a diverged run can hold)."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None

@@ -1,0 +1,95 @@
+"""Sweeps (``python -m simple_game -m ...``): what was swept and how the jobs compare.
+
+Hydra writes ``multirun.yaml`` into every sweep directory: the command's overrides and the
+sweeper's settings. Each job is an ordinary run directory, read by :mod:`.runs`; the
+values that were swept are the overrides that differ between the jobs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from simple_game.report.runs import SWEEP_FILE, Run, override_key
+
+# libyaml's C parser when available: multirun.yaml is ~250 lines and there can be many.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """One sweep directory: its command, its sweeper, its jobs."""
+
+    path: str  # sweep directory, POSIX path relative to the report's root
+    command: tuple[str, ...]  # the overrides typed after `-m`, e.g. ("seed=0,1", "env=pong")
+    sweeper: str  # the sweeper's class name, e.g. "BasicSweeper" (Hydra's grid)
+    search_space: tuple[tuple[str, str], ...]  # hydra.sweeper.params, for sweepers that use one
+    settings: dict[str, Any]  # the rest of hydra.sweeper (storage, study_name, n_trials, ...)
+    jobs: tuple[Run, ...]
+
+    @property
+    def swept(self) -> dict[str, list[str]]:
+        """Override keys whose value differs between jobs, with their values in job order."""
+        per_job = [dict(_split(o) for o in job.overrides) for job in self.jobs]
+        keys = sorted({k for overrides in per_job for k in overrides})
+        swept = {}
+        for key in keys:
+            values = [overrides.get(key, "(default)") for overrides in per_job]
+            if len(set(values)) > 1:
+                swept[key] = list(dict.fromkeys(values))
+        return swept
+
+    def ranked(self) -> list[Run]:
+        """Jobs best first by final score (what a sweeper optimises); unscored jobs last."""
+
+        def key(job: Run) -> tuple[bool, float, int | str]:
+            name = Path(job.path).name
+            number: int | str = int(name) if name.isdigit() else name
+            return (job.final is None, -job.final.mean if job.final else 0.0, number)
+
+        return sorted(self.jobs, key=key)
+
+
+def read_sweep(root: Path, sweep_dir: Path, runs: list[Run]) -> Sweep:
+    """A sweep from its multirun.yaml and its jobs (``runs`` whose ``sweep`` is this dir)."""
+    rel = sweep_dir.relative_to(root).as_posix()
+    hydra = _load_hydra_section(sweep_dir / SWEEP_FILE)
+    sweeper = dict(hydra.get("sweeper") or {})
+    target = str(sweeper.pop("_target_", "") or "?")
+    params = sweeper.pop("params", None) or {}
+    return Sweep(
+        path=rel,
+        command=tuple(str(o) for o in (hydra.get("overrides") or {}).get("task") or ()),
+        sweeper=target.rsplit(".", 1)[-1],
+        search_space=tuple(sorted(_flatten(params).items())) if isinstance(params, dict) else (),
+        settings=sweeper,
+        jobs=tuple(run for run in runs if run.sweep == rel),
+    )
+
+
+def _load_hydra_section(path: Path) -> dict[str, Any]:
+    """The ``hydra:`` section of multirun.yaml; empty if the file is damaged."""
+    try:
+        data = yaml.load(path.read_text(), Loader=_Loader)
+    except (OSError, ValueError, yaml.YAMLError):
+        return {}
+    hydra = data.get("hydra") if isinstance(data, dict) else None
+    return hydra if isinstance(hydra, dict) else {}
+
+
+def _flatten(params: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    """Nested search-space YAML -> dotted keys, as they would be typed on the command line."""
+    flat: dict[str, str] = {}
+    for key, value in params.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = str(value)
+    return flat
+
+
+def _split(override: str) -> tuple[str, str]:
+    return override_key(override), override.split("=", 1)[1] if "=" in override else ""
