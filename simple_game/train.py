@@ -11,10 +11,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from simple_game.config import validate
-from simple_game.rundir import RunRecord, utc_now
+from simple_game.rundir import RunRecord, read_overrides, utc_now
 
 if TYPE_CHECKING:
     from stable_baselines3.common.base_class import BaseAlgorithm
@@ -44,7 +44,7 @@ def run(cfg: DictConfig, run_dir: Path) -> float:
         policy=cfg.policy.name,
         seed=int(cfg.seed),
         note=cfg.note,
-        overrides=_overrides(run_dir),
+        overrides=read_overrides(run_dir),
         total_timesteps=int(cfg.train.total_timesteps),
     )
     try:
@@ -250,9 +250,3 @@ def _finish(record: RunRecord, timesteps: int, stopwatch: Stopwatch, status: str
         steps_per_s=round(stopwatch.steps_per_s(timesteps), 1),
         finished_at=utc_now(),
     )
-
-
-def _overrides(run_dir: Path) -> list[str]:
-    """The command-line overrides Hydra saved for this run."""
-    path = run_dir / ".hydra" / "overrides.yaml"
-    return list(OmegaConf.load(path)) if path.exists() else []
