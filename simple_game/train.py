@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-GUIDE = "docs/README.md"
+# The lesson that explains the console lines below, and the page of each algorithm.
+GUIDE = "docs/lessons/02-first-run.md"
+ALGO_GUIDE = "docs/algorithms/{algo}.md"
 
 
 def run(cfg: DictConfig, run_dir: Path) -> float:
@@ -100,7 +102,12 @@ def _train(cfg: DictConfig, run_dir: Path, record: RunRecord) -> float:
         seed,
     )
     log.info("Run directory: %s", run_dir)
-    log.info("New to this? %s explains every line below.", GUIDE)
+    log.info(
+        "New to this? %s explains every line below; %s explains %s.",
+        GUIDE,
+        ALGO_GUIDE.format(algo=algo),
+        algo.upper(),
+    )
 
     # 2. Environments: training games (life loss ends episodes, clipped rewards) and
     #    evaluation games (full games, real scores), built by the same pipeline.
