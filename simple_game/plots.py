@@ -78,7 +78,7 @@ def plot_learning_curve(run_dir: Path) -> Path:
     )
     train_steps, train_values = training_scores(run_dir)
 
-    fig = Figure(figsize=(9, 5), dpi=110)
+    fig = Figure(figsize=(11, 5), dpi=110)
     ax = fig.add_subplot()
     if train_steps:
         ax.plot(
@@ -139,12 +139,12 @@ def plot_learning_curve(run_dir: Path) -> Path:
             color="tab:gray",
         )
 
-    ax.set_title(f"{title}\n{run_dir.name}", fontsize=12)
+    ax.set_title(f"{title}\nrun {run_dir.name}", fontsize=12)
     ax.set_xlabel("training steps (agent decisions, all parallel games)")
     ax.set_ylabel("score per full game (points)")
     ax.xaxis.set_major_formatter(EngFormatter(sep=""))  # 1M instead of 1e6 in a corner
     ax.grid(alpha=0.3)
-    ax.legend(loc="best", fontsize=9, framealpha=0.9)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=9)  # beside, never on, the data
     fig.tight_layout()
     path = run_dir / PLOT_FILE
     fig.savefig(path)
