@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from omegaconf import DictConfig
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -105,3 +106,13 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
             workdir.mkdir(exist_ok=True)
             marker.write_text(str(_train_tiny_eval_run(workdir)))
     return Path(marker.read_text())
+
+
+def eval_cfg(*overrides: str) -> DictConfig:
+    """The config of ``python -m simple_game.evaluate <overrides>``, composed as Hydra would."""
+    from hydra import compose, initialize_config_dir
+
+    from simple_game.config import CONF_DIR
+
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        return compose("evaluate", overrides=list(overrides))
