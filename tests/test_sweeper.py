@@ -59,7 +59,9 @@ def test_range_end_is_never_sampled() -> None:
 
 def test_log_interval_samples_across_decades() -> None:
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
-    values = [study.ask({"x": space_of("tag(log, interval(1e-8, 0.1))")}).params["x"] for _ in range(200)]
+    values = [
+        study.ask({"x": space_of("tag(log, interval(1e-8, 0.1))")}).params["x"] for _ in range(200)
+    ]
     assert all(1e-8 <= v <= 0.1 for v in values)
     # Uniform on a log scale: about half the samples lie below the geometric middle, 1e-4.5.
     assert 0.35 < sum(v < 10**-4.5 for v in values) / len(values) < 0.65
@@ -72,7 +74,10 @@ def test_shuffled_range_is_unordered_choices() -> None:
 
 
 def test_fixed_values_and_command_line_precedence() -> None:
-    packaged = {"algo": {"gamma": "choice(0.9, 0.99)", "n_epochs": "choice(1, 5)"}, "env": {"n_envs": 4}}
+    packaged = {
+        "algo": {"gamma": "choice(0.9, 0.99)", "n_epochs": "choice(1, 5)"},
+        "env": {"n_envs": 4},
+    }
     space, fixed = search_space(
         packaged,
         [
@@ -107,9 +112,14 @@ def test_storage_urls_survive_override_quoting() -> None:
     assert parsed.value() == url
 
 
-def test_relative_sqlite_storage_becomes_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_relative_sqlite_storage_becomes_absolute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
-    assert resolve_storage("sqlite:///multirun/optuna.db") == f"sqlite:///{tmp_path}/multirun/optuna.db"
+    assert (
+        resolve_storage("sqlite:///multirun/optuna.db")
+        == f"sqlite:///{tmp_path}/multirun/optuna.db"
+    )
     assert (tmp_path / "multirun").is_dir()
     assert resolve_storage("postgresql://h/db") == "postgresql://h/db"
 
@@ -137,7 +147,9 @@ def test_outcome_of_a_trial_from_its_jobs() -> None:
 @pytest.mark.parametrize("algo", ["ppo", "a2c", "dqn", "qrdqn"])
 def test_packaged_search_space_follows_the_algo_and_names_real_keys(algo: str) -> None:
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        cfg = compose("config", overrides=["hydra/sweeper=optuna", f"algo={algo}"], return_hydra_config=True)
+        cfg = compose(
+            "config", overrides=["hydra/sweeper=optuna", f"algo={algo}"], return_hydra_config=True
+        )
     params = OmegaConf.to_container(cfg.hydra.sweeper.params)
     assert isinstance(params, dict)
     space, fixed = search_space(params, [])
@@ -154,7 +166,9 @@ def test_search_space_can_be_swapped_or_dropped_and_preflight_accepts_it() -> No
     for choice, expect_keys in (("none", False), ("a2c", True)):
         override = f"search_space@hydra.sweeper.params={choice}"
         with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-            cfg = compose("config", overrides=["hydra/sweeper=optuna", override], return_hydra_config=True)
+            cfg = compose(
+                "config", overrides=["hydra/sweeper=optuna", override], return_hydra_config=True
+            )
         assert bool(cfg.hydra.sweeper.params) is expect_keys
         check_overrides([override, "algo=ppo"], heavy=False)
 
@@ -164,7 +178,11 @@ def test_slurm_preset_composes_with_gpus_cpus_and_time() -> None:
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         cfg = compose(
             "config",
-            overrides=["hydra/sweeper=optuna", "hydra/launcher=slurm_gpu", "hydra.launcher.partition=gpu"],
+            overrides=[
+                "hydra/sweeper=optuna",
+                "hydra/launcher=slurm_gpu",
+                "hydra.launcher.partition=gpu",
+            ],
             return_hydra_config=True,
         )
     launcher = cfg.hydra.launcher

@@ -8,7 +8,7 @@ sampler, pruner and search space; the dataclass makes Hydra reject a misspelt se
 # No ``from __future__ import annotations`` here: Hydra's plugin scan runs this module
 # outside sys.modules, where dataclasses cannot resolve string annotations.
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional
+from typing import Any
 
 from hydra.core.config_store import ConfigStore
 
@@ -22,13 +22,13 @@ class OptunaSweeperConf:
     pruner: Any = field(default_factory=lambda: {"_target_": "optuna.pruners.MedianPruner"})
     direction: str = "maximize"  # maximize the eval score (minimize for a loss)
     # Optuna storage URL; a relative sqlite path is taken from the directory you launch in.
-    storage: Optional[str] = "sqlite:///multirun/optuna.db"
-    study_name: Optional[str] = None  # null = a new study per sweep, named after the sweep dir
+    storage: str | None = "sqlite:///multirun/optuna.db"
+    study_name: str | None = None  # null = a new study per sweep, named after the sweep dir
     n_trials: int = 20  # trials this invocation adds to the study
     n_jobs: int = 1  # trials launched together in one batch (the launcher runs them)
-    seeds_per_trial: int = 1  # runs per trial with seeds seed, seed+1, ...; the trial scores their mean
+    seeds_per_trial: int = 1  # runs per trial (seed, seed+1, ...); the trial scores their mean
     heartbeat_s: int = 60  # how often in-flight trials are marked alive in the storage
-    params: Dict[str, Any] = field(default_factory=dict)  # the search space: key -> sweep string
+    params: dict[str, Any] = field(default_factory=dict)  # the search space: key -> sweep string
 
 
 ConfigStore.instance().store(

@@ -85,7 +85,7 @@ def search_space(
     parser = OverridesParser.create()
     for override in parser.parse_overrides(list(arguments)):
         if (override.package or "").startswith("hydra"):
-            continue  # e.g. search_space@hydra.sweeper.params=a2c: it shaped the sweeper, not the runs
+            continue  # e.g. search_space@hydra.sweeper.params=a2c shaped the sweeper, not the runs
         lines[override.get_key_element()] = override.input_line
     space: dict[str, BaseDistribution] = {}
     fixed: list[str] = []

@@ -50,8 +50,8 @@ def resolve_storage(url: str) -> str:
     that does not depend on where they start.
     """
     prefix = "sqlite:///"
-    if url.startswith(prefix) and not url[len(prefix):].startswith("/"):
-        path = Path(url[len(prefix):]).resolve()
+    if url.startswith(prefix) and not url[len(prefix) :].startswith("/"):
+        path = Path(url[len(prefix) :]).resolve()
         path.parent.mkdir(parents=True, exist_ok=True)
         return prefix + str(path)
     return url
@@ -76,7 +76,9 @@ def open_study(
 
 
 @contextmanager
-def heartbeats(study: optuna.Study, trials: Sequence[optuna.Trial], interval_s: int) -> Iterator[None]:
+def heartbeats(
+    study: optuna.Study, trials: Sequence[optuna.Trial], interval_s: int
+) -> Iterator[None]:
     """Mark ``trials`` alive in the storage every ``interval_s`` while their jobs run.
 
     If this sweep is killed (SIGKILL, a node lost), the beats stop; the next sweep on the
@@ -165,7 +167,9 @@ class OptunaSweeper(Sweeper):
         self.heartbeat_s = heartbeat_s
         self.params = params
 
-    def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
+    def setup(
+        self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig
+    ) -> None:
         self.hydra_context = hydra_context
         self.config = config
         self.launcher = Plugins.instance().instantiate_launcher(
@@ -206,7 +210,11 @@ class OptunaSweeper(Sweeper):
             batch = []
             for trial in trials:
                 lines = [*fixed, *(as_override(k, v) for k, v in trial.params.items())]
-                lines += [
+                # The trial's whole config as overrides: what best_overrides.txt will hold if it
+                # wins, even when a later sweep on the study is launched with other fixed values.
+                trial.set_user_attr("overrides", lines)
+                lines = [
+                    *lines,
                     as_override("tuning.study", name),
                     as_override("tuning.storage", url),
                     as_override("tuning.trial", trial.number),
@@ -234,20 +242,27 @@ class OptunaSweeper(Sweeper):
             job_idx += len(batch)
             all_returns.append(returns)
 
-        self._write_results(study, url, fixed, sweep_dir)
+        self._write_results(study, url, sweep_dir)
         return all_returns
 
     def _tell(self, study: optuna.Study, trial: optuna.Trial, returns: Sequence[JobReturn]) -> None:
         state, value, error = outcome(returns)
-        trial.set_user_attr("run_dirs", [str(r.hydra_cfg.hydra.runtime.output_dir) for r in returns])
+        trial.set_user_attr(
+            "run_dirs", [str(r.hydra_cfg.hydra.runtime.output_dir) for r in returns]
+        )
         if error:
             trial.set_user_attr("error", error)
             log.warning("Trial %d failed: %s", trial.number, error)
         else:
-            log.info("Trial %d %s%s", trial.number, state.name.lower(), "" if value is None else f": {value:.3f}")
+            log.info(
+                "Trial %d %s%s",
+                trial.number,
+                state.name.lower(),
+                "" if value is None else f": {value:.3f}",
+            )
         study.tell(trial, value, state=state)
 
-    def _write_results(self, study: optuna.Study, url: str, fixed: list[str], sweep_dir: Path) -> None:
+    def _write_results(self, study: optuna.Study, url: str, sweep_dir: Path) -> None:
         """The sweep's results file, and the best trial as overrides ready to train with."""
         sweep_dir.mkdir(parents=True, exist_ok=True)
         results: dict[str, Any] = {
@@ -263,7 +278,7 @@ class OptunaSweeper(Sweeper):
         if completed:
             best = study.best_trial
             best_file = sweep_dir / BEST_OVERRIDES_FILE
-            best_file.write_text("\n".join([*fixed, *(as_override(k, v) for k, v in best.params.items())]) + "\n")
+            best_file.write_text("\n".join(best.user_attrs["overrides"]) + "\n")
             results.update(
                 best_trial=best.number,
                 best_value=best.value,
@@ -274,6 +289,11 @@ class OptunaSweeper(Sweeper):
             log.info("Best: trial %d, score %.3f, %s", best.number, best.value, best.params)
             log.info("Train with the best parameters: python -m simple_game $(cat %s)", best_file)
         else:
-            log.warning("No trial of study '%s' completed yet: no best parameters to write.", study.study_name)
+            log.warning(
+                "No trial of study '%s' completed yet: no best parameters to write.",
+                study.study_name,
+            )
         OmegaConf.save(OmegaConf.create(results), sweep_dir / RESULTS_FILE)
-        log.info("Results: %s. Browse the study: optuna-dashboard %s", sweep_dir / RESULTS_FILE, url)
+        log.info(
+            "Results: %s. Browse the study: optuna-dashboard %s", sweep_dir / RESULTS_FILE, url
+        )
