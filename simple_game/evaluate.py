@@ -291,6 +291,11 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     sticky = cfg.sticky_actions
     if sticky is not None and not (isinstance(sticky, (int, float)) and 0 <= sticky <= 1):
         raise EvaluateError(f"sticky_actions={sticky}: must be between 0 and 1 (or null)")
+    record = bool(cfg.video or cfg.gif)
+    if cfg.watch and record:
+        raise EvaluateError(
+            "watch=true: a live window and a recording exclude each other; drop one"
+        )
     if cfg.watch and not display_available():
         raise EvaluateError(
             "watch=true: no display here (DISPLAY/WAYLAND_DISPLAY unset); "
@@ -307,7 +312,7 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
         env_cfg.sticky_actions = float(sticky)
     seed = int(cfg.seed) if cfg.seed is not None else int(target.cfg.seed) + EVAL_SEED_OFFSET
     set_random_seed(seed)  # python, numpy, torch: sampled actions repeat with the seed
-    render_mode = "human" if cfg.watch else "rgb_array" if cfg.video else None
+    render_mode = "human" if cfg.watch else "rgb_array" if record else None
     venv = build_env(target, env_cfg, seed, render_mode)
 
     if target.checkpoint is None:
@@ -317,7 +322,7 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
         model = get_class(target.cfg.algo._target_).load(target.checkpoint, device=device)
         agent, model_steps = model, int(model.num_timesteps)
 
-    videos = target.out_dir / VIDEOS_DIR if cfg.video else None
+    videos = target.out_dir / VIDEOS_DIR if record else None
     tracker = GameTracker(venv, videos, target.label, video_fps(env_cfg), bool(cfg.gif))
     started = time.monotonic()
     try:

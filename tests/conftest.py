@@ -66,12 +66,15 @@ def workdir(tmp_path: Path) -> Path:
 
 
 # --- Shared tiny run for the evaluation, video and plot tests ------------------------------
-# One game at a time (n_envs=1) so that a training game or two finish within 256 steps and
-# progress.csv gets a training score; train.video=true records a clip at each evaluation.
+# One game at a time (n_envs=1) so that a training game finishes within 256 steps and
+# progress.csv gets a training score; one periodic evaluation (at 256 steps) with a video
+# clip, as every evaluation game costs seconds; checkpoints at 128 and 256 steps.
 TINY_EVAL_RUN = [
     "algo=ppo",
     "env=breakout",
-    *TINY,
+    *(o for o in TINY if not o.startswith("train.eval_freq=")),
+    "train.eval_freq=256",
+    "hardware.torch_threads=1",  # tests run in parallel on few cores
     "algo.n_envs=1",
     "algo.n_steps=64",
     "algo.batch_size=64",
