@@ -36,7 +36,7 @@ def write_report(root: Path, now: datetime | None = None) -> Path:
     """
     from simple_game.report.curves import SUFFIX, plot_name, write_game_plot
     from simple_game.report.page import render, splice
-    from simple_game.report.studies import read_studies, storage_url
+    from simple_game.report.studies import read_study
     from simple_game.report.sweeps import read_sweep
     from simple_game.rundir import write_bytes_atomic
 
@@ -46,13 +46,10 @@ def write_report(root: Path, now: datetime | None = None) -> Path:
     runs = [_read_safely(root, d, now) for d in run_dirs]
     sweeps = [read_sweep(root, d, runs) for d in sweep_dirs]
 
-    studies = []
+    studies = {}  # sweeps that continued one study show it once, under the newest sweep
     for sweep_dir, sweep in zip(sweep_dirs, sweeps, strict=True):
-        url = storage_url(root, sweep_dir, sweep)
-        if url is None:
-            continue
         try:
-            studies += read_studies(url, sweep)
+            studies.update({s.name: s for s in read_study(root, sweep_dir, sweep)})
         except Exception as err:  # noqa: BLE001 - a broken study must not hide the runs
             log.warning("Could not read the Optuna study of %s: %s", sweep.path, err)
 
@@ -72,7 +69,7 @@ def write_report(root: Path, now: datetime | None = None) -> Path:
     page = root / PAGE
     # surrogateescape: bytes that are not UTF-8 survive the round trip unchanged.
     existing = page.read_bytes().decode("utf-8", "surrogateescape") if page.exists() else None
-    text = splice(existing, render(runs, sweeps, studies, plots))
+    text = splice(existing, render(runs, sweeps, list(studies.values()), plots))
     if text != existing:
         write_bytes_atomic(page, text.encode("utf-8", "surrogateescape"))
     return page

@@ -27,7 +27,8 @@ NEW_PAGE_HEADER = """\
 The lab notebook of this project. Write your own notes, plans and conclusions anywhere
 outside the generated block below (between the `BEGIN GENERATED` and `END GENERATED`
 markers): `python -m simple_game.report` rewrites only that block, and every training
-run and sweep refreshes it when it ends. docs/report.md explains how it works.
+run and sweep refreshes it when it ends. [docs/report.md](docs/report.md) explains
+how it works.
 
 """
 
@@ -159,7 +160,8 @@ def _sweep_section(sweep: Sweep) -> str:
     lines = [f"\n### [{sweep.path}]({_href(sweep.path)})\n\n"]
     if sweep.command:
         lines.append(f"- Command: `python -m simple_game -m {' '.join(sweep.command)}`\n")
-    lines.append(f"- Sweeper: {sweep.sweeper}\n")
+    if sweep.sweeper:
+        lines.append(f"- Sweeper: {sweep.sweeper}\n")
     if sweep.search_space:
         lines.append(f"- Search space: {_code_list(f'{k}={v}' for k, v in sweep.search_space)}\n")
     if swept:
@@ -197,17 +199,24 @@ def _sweep_section(sweep: Sweep) -> str:
 
 
 def _study_section(study: Study) -> str:
-    counts = ", ".join(f"{n} {s.lower()}" for s, n in study.counts)
+    counts = ", ".join(f"{n} {state.lower()}" for state, n in study.counts)
     total = sum(n for _, n in study.counts)
     lines = [
         f"\n### Study `{study.name}` ([{study.sweep}]({_href(study.sweep)}))\n\n",
         f"- Direction: {study.direction}; trials: {total} ({counts})\n",
     ]
+    if study.problem:
+        lines.append(f"- Numbers from the sweep's results file ({study.problem})\n")
     if study.best is not None:
         lines.append(
             f"- **Best value:** {study.best.value:.4g} (trial {study.best.number}) with "
             + _code_list(f"{k}={v}" for k, v in study.best.params)
             + "\n"
+        )
+    if study.best_overrides:
+        lines.append(
+            "- Train with the best parameters: "
+            f"`python -m simple_game $(cat {study.best_overrides})`\n"
         )
     if not study.top:
         return "".join(lines)

@@ -20,7 +20,12 @@ from simple_game.rundir import SUMMARY_FILE, read_evaluations, read_overrides, r
 
 # Where Hydra puts runs, relative to the directory the user launched from (conf/config.yaml).
 RUN_ROOTS = ("runs", "multirun")
-SWEEP_FILE = "multirun.yaml"  # Hydra writes it into every -m sweep directory
+SWEEP_FILE = "multirun.yaml"  # Hydra's grid sweeper writes it into every -m sweep directory
+# The project's Optuna sweeper (hydra_plugins/simple_game_sweeper/sweeper.py, RESULTS_FILE
+# there; a test keeps the names equal) writes this when its sweep ends. Not imported from
+# there: that module imports Optuna, which is slow.
+RESULTS_FILE = "optimization_results.yaml"
+SWEEP_FILES = frozenset({SWEEP_FILE, RESULTS_FILE})
 LEARNING_CURVE = "learning_curve.png"  # written into a run directory by simple_game.plots
 # runs/<experiment>/<timestamp> is depth 2; leave room for experiment names with a slash.
 MAX_DEPTH = 4
@@ -34,7 +39,8 @@ STALE_AFTER = timedelta(minutes=15)
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}_\d{2}-\d{2}(-\d{2})?")
 
 # Overrides that are not hyperparameters: they have their own column (algo, env, seed, ...)
-# or only change bookkeeping (logging, checkpoints, where files go), not what is learned.
+# or only change bookkeeping (logging, checkpoints, the Optuna trial a run reports to),
+# not what is learned.
 OWN_COLUMN = frozenset(
     {"algo", "env", "policy", "seed", "note", "experiment", "train.total_timesteps"}
 )
@@ -49,9 +55,14 @@ BOOKKEEPING = frozenset(
         "train.checkpoint_freq",
         "train.keep_checkpoints",
         "train.save_replay_buffer",
+        "train.video",
     }
 )
-BOOKKEEPING_PREFIXES = ("hydra.", "hardware.")
+BOOKKEEPING_PREFIXES = ("hydra.", "hardware.", "tuning.")
+
+
+def is_bookkeeping(key: str) -> bool:
+    return key in BOOKKEEPING or key.startswith(BOOKKEEPING_PREFIXES)
 
 
 @dataclass(frozen=True)
@@ -92,7 +103,11 @@ class Run:
     @property
     def hyperparameters(self) -> list[str]:
         """The overrides that change what is learned (see OWN_COLUMN and BOOKKEEPING)."""
-        return [o for o in self.overrides if _is_hyperparameter(override_key(o))]
+        return [
+            o
+            for o in self.overrides
+            if (key := override_key(o)) not in OWN_COLUMN and not is_bookkeeping(key)
+        ]
 
 
 def override_key(override: str) -> str:
@@ -100,21 +115,15 @@ def override_key(override: str) -> str:
     return override.split("=", 1)[0].lstrip("+~")
 
 
-def _is_hyperparameter(key: str) -> bool:
-    if key in OWN_COLUMN or key in BOOKKEEPING:
-        return False
-    return not key.startswith(BOOKKEEPING_PREFIXES)
-
-
 def find_run_dirs(root: Path) -> tuple[list[Path], list[Path]]:
     """All run directories and sweep directories under ``root/runs`` and ``root/multirun``.
 
-    A run directory holds summary.json or .hydra/; a sweep directory holds multirun.yaml.
-    The walk never enters a run directory, so big checkpoint and TensorBoard folders cost
-    nothing. Both lists are sorted so the report does not depend on directory order.
+    A run directory holds summary.json or .hydra/. The walk never enters one, so big
+    checkpoint and TensorBoard folders cost nothing. Both lists are sorted so the report
+    does not depend on directory order.
     """
     runs: list[Path] = []
-    sweeps: list[Path] = []
+    sweeps: set[Path] = set()
 
     def walk(folder: Path, depth: int) -> None:
         try:
@@ -124,9 +133,11 @@ def find_run_dirs(root: Path) -> tuple[list[Path], list[Path]]:
         names = {e.name for e in entries}
         if SUMMARY_FILE in names or ".hydra" in names:
             runs.append(folder)
+            if is_sweep_dir(root, folder.parent):
+                sweeps.add(folder.parent)
             return
-        if SWEEP_FILE in names:
-            sweeps.append(folder)
+        if names & SWEEP_FILES:  # a sweep whose jobs have not started yet
+            sweeps.add(folder)
         if depth == MAX_DEPTH:
             return
         for entry in entries:
@@ -136,6 +147,11 @@ def find_run_dirs(root: Path) -> tuple[list[Path], list[Path]]:
     for name in RUN_ROOTS:
         walk(root / name, 1)
     return sorted(runs), sorted(sweeps)
+
+
+def is_sweep_dir(root: Path, folder: Path) -> bool:
+    """Hydra's layout multirun/<time>/<job>/, or a folder a sweeper left its files in."""
+    return folder.parent == root / "multirun" or any((folder / f).exists() for f in SWEEP_FILES)
 
 
 def read_run(root: Path, run_dir: Path, now: datetime) -> Run:
@@ -154,7 +170,7 @@ def read_run(root: Path, run_dir: Path, now: datetime) -> Run:
         problem = str(summary["error"])
 
     rel = run_dir.relative_to(root)
-    sweep = run_dir.parent if (run_dir.parent / SWEEP_FILE).exists() else None
+    sweep = run_dir.parent if is_sweep_dir(root, run_dir.parent) else None
     return Run(
         path=rel.as_posix(),
         game=str(summary.get("env") or "unknown"),

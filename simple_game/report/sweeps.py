@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from simple_game.report.runs import SWEEP_FILE, Run, override_key
+from simple_game.report.runs import RESULTS_FILE, SWEEP_FILE, Run, is_bookkeeping, override_key
 
 # libyaml's C parser when available: multirun.yaml is ~250 lines and there can be many.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -25,15 +25,21 @@ class Sweep:
 
     path: str  # sweep directory, POSIX path relative to the report's root
     command: tuple[str, ...]  # the overrides typed after `-m`, e.g. ("seed=0,1", "env=pong")
-    sweeper: str  # the sweeper's class name, e.g. "BasicSweeper" (Hydra's grid)
+    sweeper: str  # the sweeper's class name, e.g. "BasicSweeper" (Hydra's grid); "" if unknown
     search_space: tuple[tuple[str, str], ...]  # hydra.sweeper.params, for sweepers that use one
     settings: dict[str, Any]  # the rest of hydra.sweeper (storage, study_name, n_trials, ...)
     jobs: tuple[Run, ...]
 
     @property
     def swept(self) -> dict[str, list[str]]:
-        """Override keys whose value differs between jobs, with their values in job order."""
-        per_job = [dict(_split(o) for o in job.overrides) for job in self.jobs]
+        """Override keys whose value differs between jobs, with their values in job order.
+
+        Bookkeeping keys are left out: an Optuna trial number differs between jobs too.
+        """
+        per_job = [
+            dict(_split(o) for o in job.overrides if not is_bookkeeping(override_key(o)))
+            for job in self.jobs
+        ]
         keys = sorted({k for overrides in per_job for k in overrides})
         swept = {}
         for key in keys:
@@ -56,9 +62,14 @@ class Sweep:
 def read_sweep(root: Path, sweep_dir: Path, runs: list[Run]) -> Sweep:
     """A sweep from its multirun.yaml and its jobs (``runs`` whose ``sweep`` is this dir)."""
     rel = sweep_dir.relative_to(root).as_posix()
-    hydra = _load_hydra_section(sweep_dir / SWEEP_FILE)
+    hydra = load_yaml(sweep_dir / SWEEP_FILE).get("hydra")
+    hydra = hydra if isinstance(hydra, dict) else {}
     sweeper = dict(hydra.get("sweeper") or {})
-    target = str(sweeper.pop("_target_", "") or "?")
+    target = str(sweeper.pop("_target_", "") or "")
+    if (
+        not target and (sweep_dir / RESULTS_FILE).exists()
+    ):  # the project's sweeper: no multirun.yaml
+        target = "simple_game_sweeper.OptunaSweeper"
     params = sweeper.pop("params", None) or {}
     return Sweep(
         path=rel,
@@ -70,14 +81,13 @@ def read_sweep(root: Path, sweep_dir: Path, runs: list[Run]) -> Sweep:
     )
 
 
-def _load_hydra_section(path: Path) -> dict[str, Any]:
-    """The ``hydra:`` section of multirun.yaml; empty if the file is damaged."""
+def load_yaml(path: Path) -> dict[str, Any]:
+    """A YAML mapping, or {} when the file is missing, damaged or not a mapping."""
     try:
         data = yaml.load(path.read_text(), Loader=_Loader)
     except (OSError, ValueError, yaml.YAMLError):
         return {}
-    hydra = data.get("hydra") if isinstance(data, dict) else None
-    return hydra if isinstance(hydra, dict) else {}
+    return data if isinstance(data, dict) else {}
 
 
 def _flatten(params: dict[str, Any], prefix: str = "") -> dict[str, str]:
