@@ -18,7 +18,7 @@ ATARI_SCREEN = (210, 160, 3)  # height, width, RGB
 
 def decoded_frames(path: Path) -> list:
     with imageio.get_reader(path, "ffmpeg") as reader:
-        return list(reader)
+        return [frame for frame in reader]  # list() would ask len(): infinite for ffmpeg
 
 
 def test_mp4_and_gif_of_a_full_game(tiny_run: Path) -> None:
