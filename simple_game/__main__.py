@@ -16,6 +16,7 @@ from omegaconf import DictConfig
 from simple_game.config import ConfigError
 from simple_game.preflight import preflight
 from simple_game.resume import expand_resume
+from simple_game.sweep_summary import RememberSweepDir, summary_line
 
 log = logging.getLogger("simple_game")
 
@@ -40,7 +41,11 @@ def main() -> None:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)
     sys.argv[1:] = argv
-    train_app()
+    try:
+        train_app()
+    finally:  # also after a failed job, when Hydra exits with status 1
+        if RememberSweepDir.sweep_dir is not None:
+            print(summary_line(RememberSweepDir.sweep_dir), file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from simple_game.checkpoints import CorruptCheckpointError, check_checkpoint, list_checkpoints
 from simple_game.config import GROUPS, ConfigError
 from simple_game.rundir import read_summary
 
@@ -26,6 +25,9 @@ def _key(override: str) -> str:
 
 def check_resume_dir(value: str, overrides: Sequence[str]) -> Path:
     """The run directory to resume, after checking it can be resumed with ``overrides``."""
+    # Imported here: checkpoints needs SB3 (torch, gymnasium), which --help must not load.
+    from simple_game.checkpoints import CorruptCheckpointError, check_checkpoint, list_checkpoints
+
     run_dir = Path(value).expanduser().resolve()
     if not run_dir.is_dir():
         raise ConfigError(f"resume={value}: no such directory")
