@@ -19,8 +19,7 @@ from simple_game.checkpoints import (
     save_checkpoint,
     thin_checkpoints,
 )
-from tests.conftest import REPO, read_summary, run_cli, tiny
-from tests.test_train import tensorboard_scalars
+from tests.conftest import REPO, read_summary, run_cli, tensorboard_scalars, tiny
 
 # PPO on Breakout, 8 envs: a rollout is 256 steps, a checkpoint every 256 steps.
 LONG_RUN = [*tiny("ppo"), "train.total_timesteps=2048", "train.eval_freq=0",
@@ -78,9 +77,13 @@ def test_kill_9_at_random_points_then_resume_to_completion(tmp_path: Path) -> No
     # TensorBoard: three event files (one per session) whose steps carry on, never restarting.
     events = sorted((run_dir / "tensorboard").glob("events.out.tfevents.*"))
     assert len(events) == 3
-    steps = sorted(set(tensorboard_scalars(run_dir)["time/fps"]))
+    scalars = tensorboard_scalars(run_dir)
+    steps = sorted({step for step, _ in scalars["time/fps"]})
     assert steps[-1] == 2048
     assert steps == list(range(steps[0], 2049, 256))  # one point per rollout, no gap
+    # The linear learning-rate decay carried on from the checkpoint: lr = 2.5e-4 * (1 - t / T).
+    for step, lr in scalars["train/learning_rate"]:
+        assert lr == pytest.approx(2.5e-4 * (1 - step / 2048), rel=1e-4), step
 
 
 @pytest.mark.slow

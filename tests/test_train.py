@@ -11,11 +11,10 @@ import pytest
 from hydra import compose, initialize_config_dir
 from hydra.utils import get_class
 from omegaconf import OmegaConf
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from simple_game.config import CONF_DIR
 from simple_game.train import run
-from tests.conftest import read_summary, run_cli, tiny
+from tests.conftest import read_summary, run_cli, tensorboard_scalars, tiny
 
 SUMMARY_KEYS = {
     "algo", "env_id", "policy", "device", "seed", "timesteps", "wall_time_s", "steps_per_s",
@@ -27,16 +26,6 @@ SUMMARY_KEYS = {
 def the_run_dir(workdir: Path) -> Path:
     (run_dir,) = (workdir / "runs").glob("*/*")
     return run_dir
-
-
-def tensorboard_scalars(run_dir: Path) -> dict[str, list[int]]:
-    steps: dict[str, list[int]] = {}
-    for events in sorted((run_dir / "tensorboard").glob("events.out.tfevents.*")):
-        acc = EventAccumulator(str(events))
-        acc.Reload()
-        for tag in acc.Tags()["scalars"]:
-            steps.setdefault(tag, []).extend(e.step for e in acc.Scalars(tag))
-    return steps
 
 
 @pytest.mark.parametrize(
