@@ -93,14 +93,14 @@ def load_run_config(run_dir: Path) -> DictConfig:
     from hydra.utils import get_class
     from omegaconf.errors import OmegaConfBaseException
 
-    from simple_game.envs import check_game_id
-
     key = f"run={run_dir}"
     if not run_dir.is_dir():
         raise EvaluateError(f"{key}: no such directory")
     path = run_dir / ".hydra" / "config.yaml"
     if not path.is_file():
         raise EvaluateError(f"{key}: no .hydra/config.yaml, so not a training run directory")
+    from simple_game.envs import check_game_id  # imports torch: after the quick checks
+
     try:
         cfg = OmegaConf.load(path)
         assert isinstance(cfg, DictConfig)
@@ -167,8 +167,6 @@ def build_env(target: Target, env_cfg: DictConfig, seed: int, render_mode: str |
 
 def find_target(cfg: DictConfig) -> Target:
     """Turn the command line into a :class:`Target`, or raise :class:`EvaluateError`."""
-    from simple_game.checkpoints import CorruptCheckpointError, check_checkpoint
-
     if cfg.agent not in ("model", "random"):
         raise EvaluateError(f"agent={cfg.agent}: use model (a trained run) or random")
     if cfg.run is not None:
@@ -176,6 +174,8 @@ def find_target(cfg: DictConfig) -> Target:
         run_cfg = load_run_config(run_dir)
         if cfg.agent == "random":
             return Target(run_cfg, run_dir, run_dir, "random", None)
+        from simple_game.checkpoints import CorruptCheckpointError, check_checkpoint
+
         label, path = resolve_checkpoint(run_dir, run_cfg.algo.name, str(cfg.checkpoint))
         try:
             check_checkpoint(path)
@@ -277,14 +277,8 @@ def display_available() -> bool:
 
 def evaluate(cfg: DictConfig) -> dict[str, Any]:
     """Play the games the evaluate config asks for; write and return the result."""
-    from hydra.utils import get_class
-    from stable_baselines3.common.utils import set_random_seed
-
-    from simple_game.envs import EVAL_SEED_OFFSET
-    from simple_game.hardware import DeviceUnavailableError, configure_threads, resolve_device
-    from simple_game.video import video_fps
-
-    # Check every input before anything is written.
+    # Check every input before anything is written (and before torch is imported: bad input
+    # fails within a second).
     episodes = cfg.episodes
     if not isinstance(episodes, int) or isinstance(episodes, bool) or episodes < 1:
         raise EvaluateError(f"episodes={episodes}: must be a whole number >= 1")
@@ -302,6 +296,13 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
             "use video=true to record mp4 files instead"
         )
     target = find_target(cfg)
+    from hydra.utils import get_class
+    from stable_baselines3.common.utils import set_random_seed
+
+    from simple_game.envs import EVAL_SEED_OFFSET
+    from simple_game.hardware import DeviceUnavailableError, configure_threads, resolve_device
+    from simple_game.video import video_fps
+
     try:
         device = resolve_device(str(cfg.device))
     except DeviceUnavailableError as err:

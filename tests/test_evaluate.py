@@ -154,6 +154,8 @@ def _break_config(run_dir: Path, key: str, value: object) -> None:
         ("env key gone", ["run={no_wrapper}"], "no longer composes"),
         ("typo", ["run={run}", "episode=3"], "did you mean episodes"),
         ("no display", ["run={run}", "watch=true"], "use video=true"),
+        ("window and video", ["run={run}", "watch=true", "video=true"], "exclude each other"),
+        ("bad checkpoint name", ["run={run}", "checkpoint=newest"], "use best, final, latest"),
         ("no run, no game", ["agent=random"], "error: run="),
     ],
 )
