@@ -13,10 +13,12 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -277,3 +279,64 @@ def test_two_sweeps_share_one_postgresql_study(workdir: Path, postgres_url: str)
     numbers = [OmegaConf.load(Path(d) / ".hydra" / "config.yaml").tuning.trial for d in runs]
     assert sorted(numbers) == [0, 1, 2, 3]
     assert {Path(d).parent.name for d in runs} == {"worker0", "worker1"}
+
+
+def _start_sweep(workdir: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "simple_game", "-m", *TINY_SWEEP, *args],
+        cwd=workdir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+
+
+def _wait_for_training(sweep_dir: Path, proc: subprocess.Popen[str]) -> None:
+    """Until the first job has evaluated once: its trial is running and reporting."""
+    for _ in range(600):
+        if (sweep_dir / "0" / "evaluations.jsonl").exists():
+            return
+        assert proc.poll() is None, proc.communicate()[0][-3000:]
+        time.sleep(0.5)
+    raise TimeoutError("the sweep's first job never evaluated")
+
+
+@pytest.mark.slow
+def test_interrupted_and_killed_sweeps_leave_the_study_consistent(workdir: Path) -> None:
+    storage = f"sqlite:///{workdir}/multirun/optuna.db"
+    long_trials = [
+        *OPTUNA,
+        "hydra.sweeper.study_name=stop",
+        "hydra.sweeper.heartbeat_s=1",  # a killed sweep's trials count as dead after 2 s
+        "algo.gae_lambda=choice(0.9,0.95)",
+        "train.total_timesteps=100000",  # long enough to be stopped in the middle
+    ]
+
+    # Ctrl-C: the job saves a checkpoint and stops, the sweeper closes the trial as FAIL.
+    proc = _start_sweep(workdir, *long_trials, "hydra.sweep.dir=multirun/int")
+    _wait_for_training(workdir / "multirun" / "int", proc)
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=300)
+    assert proc.returncode != 0, out[-3000:]
+    assert read_summary(workdir / "multirun" / "int" / "0")["status"] == "interrupted"
+
+    # SIGKILL: nothing can clean up; the trial stays RUNNING until the next sweep finds its
+    # heartbeat stale.
+    proc = _start_sweep(workdir, *long_trials, "hydra.sweep.dir=multirun/kill")
+    _wait_for_training(workdir / "multirun" / "kill", proc)
+    proc.kill()
+    proc.communicate(timeout=60)
+    assert [t.state for t in trials(storage, "stop")] == [TrialState.FAIL, TrialState.RUNNING]
+
+    # The rerun continues the study: stale trial failed, one new trial completed.
+    time.sleep(2.5)
+    sweep(
+        workdir,
+        *long_trials[:-1],
+        "hydra.sweeper.n_trials=1",
+        "hydra.sweep.dir=multirun/rerun",
+    )
+    states = trials(storage, "stop")
+    assert [t.state for t in states] == [TrialState.FAIL, TrialState.FAIL, TrialState.COMPLETE]
+    assert "sweep stopped" in states[0].user_attrs["error"]

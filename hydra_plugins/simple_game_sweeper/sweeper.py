@@ -186,7 +186,9 @@ class OptunaSweeper(Sweeper):
             raise ValueError("hydra.sweeper.storage is null: jobs need a database to report to")
         url = resolve_storage(self.storage)
         study = open_study(url, name, self.direction, self.sampler, self.heartbeat_s)
-        optuna.storages.fail_stale_trials(study)  # trials a killed sweep left RUNNING
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            optuna.storages.fail_stale_trials(study)  # trials a killed sweep left RUNNING
 
         log.info("Optuna study '%s' (%s): %s so far.", name, url, describe(state_counts(study)))
         log.info(
@@ -236,7 +238,7 @@ class OptunaSweeper(Sweeper):
                 # holds no RUNNING leftovers and a rerun starts clean.
                 for trial in trials:
                     if trial.number not in told:
-                        trial.set_user_attr("error", f"sweep stopped: {type(err).__name__}: {err}")
+                        trial.set_user_attr("error", f"sweep stopped: {type(err).__name__} {err}")
                         study.tell(trial, state=TrialState.FAIL)
                 raise
             job_idx += len(batch)
