@@ -340,3 +340,23 @@ def test_interrupted_and_killed_sweeps_leave_the_study_consistent(workdir: Path)
     states = trials(storage, "stop")
     assert [t.state for t in states] == [TrialState.FAIL, TrialState.FAIL, TrialState.COMPLETE]
     assert "sweep stopped" in states[0].user_attrs["error"]
+
+
+@pytest.mark.slow
+def test_trial_over_several_seeds_scores_their_mean_in_parallel(workdir: Path) -> None:
+    sweep(
+        workdir,
+        *OPTUNA,
+        "hydra/launcher=joblib",
+        "hydra.launcher.n_jobs=2",
+        "hydra.sweeper.seeds_per_trial=2",
+        "hydra.sweeper.study_name=seeds",
+        "hydra.sweeper.n_trials=1",
+        "hydra.sweep.dir=multirun/seeds",
+        "algo.gae_lambda=choice(0.9,0.95)",
+        "env.max_frames_per_episode=1000",  # long enough for the two seeds to score differently
+    )
+    (trial,) = trials(f"sqlite:///{workdir}/multirun/optuna.db", "seeds")
+    runs = [read_summary(Path(d)) for d in trial.user_attrs["run_dirs"]]
+    assert [r["seed"] for r in runs] == [0, 1]
+    assert trial.value == pytest.approx(sum(r["eval_mean_reward"] for r in runs) / 2)

@@ -65,7 +65,9 @@ def open_study(
     Called once by each sweep process before any job starts: several processes creating a
     fresh sqlite study at the same instant can race into an IntegrityError.
     """
-    storage = optuna.storages.RDBStorage(url, heartbeat_interval=heartbeat_s)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # heartbeats
+        storage = optuna.storages.RDBStorage(url, heartbeat_interval=heartbeat_s)
     return optuna.create_study(
         study_name=study_name,
         storage=storage,
