@@ -15,8 +15,11 @@ Slow checks (``@pytest.mark.slow``, real tiny training runs):
   tiny budget appended (see :func:`tiny_command`). A block preceded by
   ``<!-- no-test: reason -->`` is skipped with that reason.
 
-Placeholders in documented commands: ``<run>`` is replaced by a real (tiny) run directory,
-``<steps>`` by the step count of one of its checkpoints.
+Placeholders in documented commands: ``<run>`` (or a literal example such as
+``runs/ppo_pong/2026-11-24_10-00-00``) is replaced by a real tiny run directory, ``<steps>`` by
+the step count of one of its checkpoints. Grid sweeps are capped at 2 jobs (the first comma
+list keeps two values, later lists one) and Optuna sweeps at 2 trials, so each documented
+command costs seconds, not hours.
 """
 
 from __future__ import annotations
@@ -198,15 +201,27 @@ def doc_pages() -> list[Path]:
     return sorted(DOCS.rglob("*.md"))
 
 
+def github_anchors(page: Path) -> set[str]:
+    """The anchors GitHub gives the headings of a Markdown page."""
+    anchors = set()
+    for heading in re.findall(r"^#{1,6}\s+(.+?)\s*$", page.read_text(encoding="utf-8"), re.M):
+        slug = re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
+        anchors.add(slug)
+    return anchors
+
+
 def test_relative_links_resolve() -> None:
     broken = []
     for page in doc_pages():
         for target in LINK.findall(page.read_text(encoding="utf-8")):
-            if re.match(r"^[a-z]+:", target) or target.startswith("#"):
+            if re.match(r"^[a-z]+:", target):
                 continue
-            file = target.split("#", 1)[0]
-            if file and not (page.parent / file).exists():
+            file, _, anchor = target.partition("#")
+            path = (page.parent / file) if file else page
+            if not path.exists():
                 broken.append(f"{page.relative_to(REPO)} -> {target}")
+            elif anchor and path.suffix == ".md" and anchor not in github_anchors(path):
+                broken.append(f"{page.relative_to(REPO)} -> {target} (no such heading)")
     assert not broken, "broken links:\n" + "\n".join(broken)
 
 
@@ -214,9 +229,9 @@ def test_pictures_are_small_pngs() -> None:
     big = [
         f"{p.relative_to(REPO)} ({p.stat().st_size // 1024} KB)"
         for p in (DOCS / "img").glob("*")
-        if p.suffix != ".png" or p.stat().st_size > 100_000
+        if p.suffix != ".py" and (p.suffix != ".png" or p.stat().st_size > 100_000)
     ]
-    assert not big, "docs/img must hold PNGs under 100 KB: " + ", ".join(big)
+    assert not big, "docs/img must hold PNGs under 100 KB (and the script that draws them): " + ", ".join(big)
 
 
 # ---------------------------------------------------------------------------------------
@@ -284,15 +299,15 @@ def doc_commands() -> list[DocCommand]:
 
 
 # Budget overrides every training run gets: a few hundred steps, one short evaluation game,
-# checkpoints, and games cut at 2,000 frames (a greedy agent that never presses FIRE would
-# otherwise stall Breakout until the 108,000-frame cap).
+# checkpoints, and games cut at 400 frames (100 agent steps: short evaluations, and a greedy
+# agent that never presses FIRE cannot stall Breakout until the 108,000-frame cap).
 TINY_TRAIN = {
     "train.total_timesteps": "256",
     "train.eval_freq": "128",
     "train.n_eval_episodes": "1",
     "train.checkpoint_freq": "128",
     "train.progress_bar": "false",
-    "env.max_frames_per_episode": "2000",
+    "env.max_frames_per_episode": "400",
 }
 # Size overrides per algorithm, only added when the command does not set the key itself.
 TINY_ALGO = {
@@ -334,6 +349,22 @@ def _extend(args: list[str], extra: dict[str, str], only_new: bool = True) -> No
     args += [f"{k}={v}" for k, v in extra.items() if not (only_new and k in present)]
 
 
+SIMPLE_LIST = re.compile(r"^([\w.@/]+)=([^(),\s]+(?:,[^(),\s]+)+)$")
+
+
+def shrink_grid(args: list[str]) -> list[str]:
+    """Cap a grid sweep at 2 jobs: the first comma list keeps 2 values, later ones 1."""
+    out, first = [], True
+    for arg in args:
+        match = SIMPLE_LIST.match(arg)
+        if match:
+            values = match.group(2).split(",")
+            arg = f"{match.group(1)}={','.join(values[:2] if first else values[:1])}"
+            first = False
+        out.append(arg)
+    return out
+
+
 def tiny_command(text: str, workdir: Path, lab: Lab) -> list[str]:
     """The argv of a documented command, with placeholders filled and a tiny budget added."""
     text = text.replace("<run>", str(lab.run)).replace("<steps>", str(lab.steps))
@@ -351,10 +382,15 @@ def tiny_command(text: str, workdir: Path, lab: Lab) -> list[str]:
         if optuna:
             _extend(args, TINY_OPTUNA, only_new=False)
             if len(algo_values) == 1 and algo_values[0] in TINY_OPTUNA_ALGO:
-                _extend(args, TINY_OPTUNA_ALGO[algo_values[0]], only_new=False)
+                mentioned = " ".join(args)
+                pins = {k: v for k, v in TINY_OPTUNA_ALGO[algo_values[0]].items()
+                        if k.removeprefix("hydra.sweeper.params.") not in mentioned}
+                _extend(args, pins, only_new=False)
         elif len(algo_values) == 1 and algo_values[0] in TINY_ALGO:
             _extend(args, TINY_ALGO[algo_values[0]])
         if "-m" in args or "--multirun" in args:
+            if not optuna:
+                args[:] = shrink_grid(args)
             args.append(f"hydra.sweep.dir={workdir / 'multirun' / 'sweep'}")
         elif not any(a.startswith("resume=") for a in args):  # resume reuses its run dir
             args.append(f"hydra.run.dir={workdir / 'runs' / 'doc_run'}")
@@ -377,7 +413,7 @@ RUN_REL = "runs/ppo_pong/2026-01-01_00-00-00"
 RUN_PATH = re.compile(r"runs/[\w.-]+/\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}")
 
 
-def _run(argv: list[str], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def _run(argv: list[str], cwd: Path, timeout: float = 540) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "MPLBACKEND": "Agg"}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     return subprocess.run(
@@ -433,6 +469,8 @@ def test_tiny_command_appends_budget(tmp_path: Path) -> None:
     assert any(a.startswith("hydra.run.dir=") for a in argv)
     argv = tiny_command("python -m simple_game -m algo.gamma=0.98,0.99", tmp_path, lab)
     assert any(a.startswith("hydra.sweep.dir=") for a in argv) and "algo.n_steps=32" in argv
+    argv = tiny_command("python -m simple_game -m algo=ppo,a2c,dqn seed=0,1,2", tmp_path, lab)
+    assert "algo=ppo,a2c" in argv and "seed=0" in argv  # at most 2 jobs
     argv = tiny_command("python -m simple_game.evaluate run=<run> checkpoint=<steps>",
                         tmp_path, lab)
     assert f"run={RUN_REL}" in argv and "checkpoint=128" in argv and "episodes=1" in argv

@@ -36,7 +36,7 @@ def read_progress(run: Path) -> dict[str, list[tuple[float, float]]]:
 def plot_scores(run: Path, series: dict, name: str) -> None:
     fig, ax = plt.subplots(figsize=(6, 3.2), dpi=90)
     if "rollout/ep_rew_mean" in series:
-        x, y = zip(*series["rollout/ep_rew_mean"])
+        x, y = zip(*series["rollout/ep_rew_mean"], strict=True)
         ax.plot(x, y, label="rollout/ep_rew_mean (training games)")
     evals = [json.loads(line) for line in (run / "evaluations.jsonl").read_text().splitlines()]
     if evals:
@@ -65,8 +65,8 @@ def plot_train(series: dict, name: str) -> None:
     cols = 3
     rows = (len(keys) + cols - 1) // cols
     fig, axes = plt.subplots(rows, cols, figsize=(9, 2.4 * rows), dpi=80, squeeze=False)
-    for ax, key in zip(axes.flat, keys):
-        x, y = zip(*series[key])
+    for ax, key in zip(axes.flat, keys, strict=False):
+        x, y = zip(*series[key], strict=True)
         ax.plot(x, y, lw=1)
         ax.set_title(key, fontsize=9)
         ax.tick_params(labelsize=7)
