@@ -231,12 +231,13 @@ def _model(cfg: DictConfig, run_dir: Path, env: VecEnv, device: object) -> BaseA
     from hydra.utils import get_class
 
     from simple_game.checkpoints import latest_replay_buffer, list_checkpoints
-    from simple_game.models import build_model
+    from simple_game.models import build_model, speed_up
 
     if not cfg.resume:
         return build_model(cfg, env, device)
     steps, path = list_checkpoints(run_dir)[-1]
     model = get_class(cfg.algo._target_).load(path, env=env, device=device)
+    speed_up(model, cfg)  # precision and memory format are not stored in the zip
     buffer = latest_replay_buffer(run_dir, steps)
     if buffer is not None and hasattr(model, "load_replay_buffer"):
         model.load_replay_buffer(buffer)
