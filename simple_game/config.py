@@ -16,7 +16,7 @@ from omegaconf import DictConfig, OmegaConf
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 GROUPS = ("algo", "env", "policy", "hardware")
-# env.backend options: SB3's Python wrappers, or ale-py's C++ vector env (simple_game.ale_vector_env).
+# env.backend options: SB3's Python wrappers, or ale-py's C++ vector env (ale_vector_env.py).
 ENV_BACKENDS = ("sb3", "ale_vector")
 
 
@@ -85,7 +85,7 @@ def validate(cfg: DictConfig) -> None:
 
     _check(cfg, "hardware.device", lambda v: v in DEVICES, f"one of {', '.join(DEVICES)}")
     _check(cfg, "hardware.torch_threads", _whole(0), "a whole number >= 0 (0 = torch's default)")
-    from simple_game.speed import MEMORY_FORMATS, PRECISIONS
+    from simple_game.speed import FUSED_OPTIMIZER, MEMORY_FORMATS, PRECISIONS
 
     _check(cfg, "hardware.precision", lambda v: v in PRECISIONS, f"one of {', '.join(PRECISIONS)}")
     _check(
@@ -94,6 +94,7 @@ def validate(cfg: DictConfig) -> None:
         lambda v: v in MEMORY_FORMATS,
         f"one of {', '.join(MEMORY_FORMATS)}",
     )
+    _check(cfg, "hardware.fused_optimizer", lambda v: v in FUSED_OPTIMIZER, "auto, true or false")
 
     _check(cfg, _schedule_start(cfg, "algo.learning_rate"), _positive, "a number > 0")
     if "clip_range" in cfg.algo:

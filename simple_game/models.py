@@ -41,7 +41,7 @@ def policy_kwargs(cfg: DictConfig) -> dict[str, Any]:
 
 def build_model(cfg: DictConfig, env: VecEnv, device: th.device) -> BaseAlgorithm:
     """A fresh SB3 model for ``env``, as the composed config describes it."""
-    return instantiate(
+    model = instantiate(
         algo_kwargs(cfg.algo),
         policy=cfg.policy.policy,
         policy_kwargs=policy_kwargs(cfg),
@@ -51,3 +51,19 @@ def build_model(cfg: DictConfig, env: VecEnv, device: th.device) -> BaseAlgorith
         verbose=0,
         _convert_="all",
     )
+    speed_up(model, cfg)
+    return model
+
+
+def speed_up(model: BaseAlgorithm, cfg: DictConfig) -> None:
+    """Apply ``hardware.precision`` and ``hardware.memory_format`` (see simple_game.speed).
+
+    Call it on loaded models too: the settings live on the model object, not in its zip.
+    """
+    from simple_game.speed import apply_speed_settings, resolve_speed_settings
+
+    hardware = cfg.hardware
+    settings = resolve_speed_settings(
+        hardware.precision, hardware.memory_format, hardware.fused_optimizer, model.device
+    )
+    apply_speed_settings(model, settings)

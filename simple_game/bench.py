@@ -1,0 +1,302 @@
+"""``python -m simple_game.bench``: this project's training speed next to stock Stable-Baselines3.
+
+Everything runs in ONE process, with the set-ups interleaved repeat by repeat, so that a
+busy or throttled machine slows all of them alike; the table reports medians and ratios.
+
+* **stock** is the pipeline of SB3's documentation: ``make_atari_env`` + ``VecFrameStack``
+  (a ``DummyVecEnv`` of Python-wrapped games), ``"CnnPolicy"`` (SB3's NatureCNN, float32),
+  with the same hyperparameters (read from conf/algo) and the same device.
+* **project** is exactly what ``python -m simple_game`` builds (``make_env`` + ``build_model``
+  from the composed config), plus optional ablations that switch one lever back off.
+
+Three measurements: env-only steps/s (random actions, no network), PPO training steps/s and
+DQN training steps/s (``model.learn`` after a warm-up; DQN with a small buffer and early
+``learning_starts``, so the timed part trains). Results go to the console and a JSON file.
+See docs/performance.md for measured numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+# Ablations: the project's pipeline with one choice of `auto` overridden.
+ABLATIONS: dict[str, list[str]] = {
+    "project, env.backend=sb3": ["env.backend=sb3"],
+    "project, precision=fp32": ["hardware.precision=fp32"],
+    "project, fused_optimizer=false": ["hardware.fused_optimizer=false"],
+    "project, memory_format=channels_last": ["hardware.memory_format=channels_last"],
+}
+# DQN overrides that make a short timed run look like most of a real one: rl-zoo3's 100k
+# learning_starts would only time random steps, and its 100k buffer needs ~5.6 GB of RAM;
+# a short exploration phase means the greedy policy (a forward pass per step) is timed.
+DQN_BENCH_OVERRIDES = [
+    "algo.learning_starts=500",
+    "algo.buffer_size=10000",
+    "algo.exploration_fraction=0.01",
+]
+
+
+def compose(overrides: list[str]) -> Any:
+    """The config ``python -m simple_game <overrides>`` would run with."""
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+
+    from simple_game.config import CONF_DIR, validate
+
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        cfg = hydra_compose("config", overrides=overrides)
+    validate(cfg)
+    return cfg
+
+
+def stock_env(cfg: Any, seed: int) -> Any:
+    """SB3's documented Atari pipeline, as a user who never heard of this project builds it."""
+    from stable_baselines3.common.env_util import make_atari_env
+    from stable_baselines3.common.vec_env import VecFrameStack
+
+    from simple_game.envs import register_atari_games
+
+    register_atari_games()
+    venv = make_atari_env(cfg.env.id, n_envs=int(cfg.env.n_envs), seed=seed)
+    return VecFrameStack(venv, n_stack=int(cfg.env.frame_stack))
+
+
+def stock_model(cfg: Any, env: Any, device: Any) -> Any:
+    """SB3's ``CnnPolicy`` with the same hyperparameters as the project's model."""
+    from hydra.utils import instantiate
+
+    from simple_game.models import algo_kwargs
+
+    kwargs = algo_kwargs(cfg.algo)
+    return instantiate(
+        kwargs, policy="CnnPolicy", env=env, device=device, seed=0, verbose=0, _convert_="all"
+    )
+
+
+def project_env(cfg: Any, seed: int) -> Any:
+    from simple_game.envs import make_env
+
+    return make_env(cfg.env, n_envs=int(cfg.env.n_envs), seed=seed)
+
+
+def project_model(cfg: Any, env: Any, device: Any) -> Any:
+    from simple_game.models import build_model
+
+    return build_model(cfg, env, device)
+
+
+Timing = tuple[int, float, float]  # (agent steps, wall-clock seconds, process CPU seconds)
+
+
+def timed(fn: Callable[[], int]) -> Timing:
+    """Run ``fn`` (it returns the agent steps it did) under a wall clock and a CPU clock.
+
+    CPU seconds (all threads of this process) are what the work cost; on a machine shared
+    with other jobs they stay meaningful when wall-clock time does not. With several torch
+    threads they also count threads that spin while waiting, so read them with 1 thread.
+    """
+    wall, cpu = time.perf_counter(), time.process_time()
+    steps = fn()
+    return steps, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def time_env(env: Any, steps: int) -> Timing:
+    """Random actions through ``env`` (no network): the env's own throughput."""
+    rng = np.random.default_rng(0)
+    actions = rng.integers(0, env.action_space.n, size=(steps, env.num_envs))
+    env.reset()
+    env.step(actions[0])  # first step outside the clock
+
+    def play() -> int:
+        for action in actions[1:]:
+            env.step(action)
+        return (steps - 1) * env.num_envs
+
+    return timed(play)
+
+
+def time_learn(model: Any, steps: int, warmup: int) -> Timing:
+    """``model.learn`` for ``steps`` agent steps after ``warmup`` untimed ones."""
+    model.learn(total_timesteps=warmup)
+    done = model.num_timesteps
+
+    def learn() -> int:
+        model.learn(total_timesteps=steps, reset_num_timesteps=False)
+        return model.num_timesteps - done
+
+    return timed(learn)
+
+
+def machine() -> dict[str, Any]:
+    """What the numbers were measured on."""
+    import os
+
+    import torch as th
+
+    from simple_game.speed import cpu_has_native_bf16
+
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.partition(":")[2].strip()
+                break
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "native_bf16": cpu_has_native_bf16(),
+        "torch": th.__version__,
+        "torch_threads": th.get_num_threads(),
+        "python": platform.python_version(),
+        "load_avg_at_start": os.getloadavg() if hasattr(os, "getloadavg") else None,
+    }
+
+
+def run_bench(args: argparse.Namespace) -> dict[str, Any]:
+    from simple_game.hardware import resolve_device
+
+    setups: dict[str, list[str] | None] = {"stock SB3": None, "project": []}
+    if args.ablations:
+        setups.update(ABLATIONS)
+    base = [f"env={args.game}"]
+    results: dict[str, dict[str, list[Timing]]] = {}
+
+    def measure(kind: str, name: str, fn: Callable[[], Timing]) -> None:
+        steps, wall, cpu = fn()
+        results.setdefault(kind, {}).setdefault(name, []).append((steps, wall, cpu))
+        print(
+            f"  {kind:4s} {name:36s} {steps / wall:8.0f} steps/s "
+            f"({steps / cpu:.0f} per CPU-second)",
+            flush=True,
+        )
+
+    for repeat in range(args.repeats):
+        print(f"repeat {repeat + 1}/{args.repeats}", flush=True)
+        for name, extra in setups.items():
+            is_stock = extra is None
+            make_env = stock_env if is_stock else project_env
+            make_model = stock_model if is_stock else project_model
+            for kind in args.only:
+                algo_overrides = DQN_BENCH_OVERRIDES if kind == "dqn" else []
+                algo = "dqn" if kind == "dqn" else "ppo"
+                cfg = compose([*base, f"algo={algo}", *algo_overrides, *(extra or [])])
+                device = resolve_device(cfg.hardware.device)
+                env = make_env(cfg, seed=repeat)
+                try:
+                    if kind == "env":
+                        measure(kind, name, lambda env=env: time_env(env, args.env_steps))
+                    else:
+                        model = make_model(cfg, env, device)
+                        steps = args.ppo_steps if kind == "ppo" else args.dqn_steps
+                        warmup = (
+                            int(cfg.algo.n_steps) * int(cfg.env.n_envs)
+                            if kind == "ppo"
+                            else int(cfg.algo.learning_starts) + 100
+                        )
+                        measure(
+                            kind,
+                            name,
+                            lambda m=model, s=steps, w=warmup: time_learn(m, s, w),
+                        )
+                finally:
+                    env.close()
+    return results
+
+
+def summarise(results: dict[str, dict[str, list[Timing]]]) -> dict[str, dict[str, Any]]:
+    """Median steps/s (wall clock and per CPU-second) per set-up, and ratios to stock SB3."""
+    table: dict[str, dict[str, Any]] = {}
+    for kind, by_setup in results.items():
+        rows = {}
+        for name, timings in by_setup.items():
+            wall = [steps / w for steps, w, _ in timings]
+            cpu = [steps / c for steps, _, c in timings]
+            rows[name] = {
+                "wall_steps_per_s": [round(v, 1) for v in wall],
+                "cpu_steps_per_s": [round(v, 1) for v in cpu],
+                "median": round(statistics.median(wall), 1),
+                "median_per_cpu_s": round(statistics.median(cpu), 1),
+            }
+        stock = rows["stock SB3"]
+        for row in rows.values():
+            row["ratio_to_stock"] = round(row["median"] / stock["median"], 2)
+            row["cpu_ratio_to_stock"] = round(
+                row["median_per_cpu_s"] / stock["median_per_cpu_s"], 2
+            )
+        table[kind] = rows
+    return table
+
+
+def print_table(table: dict[str, dict[str, Any]]) -> None:
+    labels = {"env": "env only (random actions)", "ppo": "PPO training", "dqn": "DQN training"}
+    print(
+        f"\n{'measurement':26s} {'set-up':34s} {'steps/s':>8s} {'x stock':>8s} "
+        f"{'per CPU-s':>10s} {'x stock':>8s}  wall-clock runs"
+    )
+    for kind, rows in table.items():
+        for name, row in rows.items():
+            runs = ", ".join(f"{v:.0f}" for v in row["wall_steps_per_s"])
+            print(
+                f"{labels[kind]:26s} {name:34s} {row['median']:8.0f} {row['ratio_to_stock']:7.2f}x "
+                f"{row['median_per_cpu_s']:10.0f} {row['cpu_ratio_to_stock']:7.2f}x  {runs}"
+            )
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m simple_game.bench", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--game", default="breakout", help="env config option (conf/env/)")
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved repeats per set-up")
+    parser.add_argument("--only", default="env,ppo,dqn", help="comma list of env, ppo, dqn")
+    parser.add_argument("--env-steps", type=int, default=1000, help="vector steps for env-only")
+    parser.add_argument("--ppo-steps", type=int, default=2048, help="timed PPO agent steps")
+    parser.add_argument("--dqn-steps", type=int, default=1000, help="timed DQN agent steps")
+    parser.add_argument(
+        "--threads", type=int, default=0, help="torch CPU threads for all set-ups (0: default)"
+    )
+    parser.add_argument(
+        "--ablations", action="store_true", help="also time each lever switched off"
+    )
+    parser.add_argument(
+        "--json", type=Path, default=Path("bench.json"), help="where to write results"
+    )
+    args = parser.parse_args(argv)
+    args.only = [k.strip() for k in args.only.split(",") if k.strip()]
+    unknown = set(args.only) - {"env", "ppo", "dqn"}
+    if unknown:
+        parser.error(
+            f"--only: unknown measurement(s) {', '.join(sorted(unknown))}; use env, ppo, dqn"
+        )
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    if args.threads > 0:
+        from simple_game.hardware import configure_threads
+
+        configure_threads(args.threads)
+    info = machine()
+    print(f"Machine: {info}", flush=True)
+    table = summarise(run_bench(args))
+    print_table(table)
+    settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
+    args.json.write_text(
+        json.dumps({"machine": info, "settings": settings, "results": table}, indent=2)
+    )
+    print(f"\nWrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+"""The ``ale_vector`` env backend behaves like the SB3 pipeline (simple_game.ale_vector_env).
+
+Real games, seeded random actions, a few thousand frames per test.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from omegaconf import DictConfig, OmegaConf
+from stable_baselines3.common.monitor import Monitor
+
+from simple_game.ale_vector_env import AleVectorVecEnv, make_ale_vector_env
+from simple_game.config import CONF_DIR
+from simple_game.envs import make_env
+
+BACKENDS = ("sb3", "ale_vector")
+
+
+def env_cfg(game: str = "breakout", backend: str = "ale_vector") -> DictConfig:
+    cfg = OmegaConf.load(CONF_DIR / "env" / f"{game}.yaml")
+    cfg.n_envs = 1  # interpolates ${algo.n_envs} otherwise; tests pass n_envs explicitly
+    cfg.backend = backend
+    return cfg
+
+
+def play(env, steps: int, seed: int = 0):
+    """Seeded random actions; yields (previous obs, obs, rewards, dones, infos) per step."""
+    rng = np.random.default_rng(seed)
+    obs = env.reset()
+    for _ in range(steps):
+        previous = obs
+        obs, rewards, dones, infos = env.step(rng.integers(0, env.action_space.n, env.num_envs))
+        yield previous, obs, rewards, dones, infos
+
+
+def episodes(env, steps: int) -> np.ndarray:
+    """(score, raw frames) of every full game finished within ``steps`` vector steps."""
+    found = [
+        (info["episode"]["r"], info["episode"]["l"])
+        for *_, infos in play(env, steps)
+        for info in infos
+        if "episode" in info
+    ]
+    env.close()
+    return np.array(found, dtype=float)
+
+
+def test_backends_agree_on_random_play_scores_and_lengths() -> None:
+    """Same game, same random policy: full-game score and length statistics match."""
+    stats = {
+        backend: episodes(make_env(env_cfg(backend=backend), 8, seed=0, evaluation=True), 700)
+        for backend in BACKENDS
+    }
+    sb3, ale = stats["sb3"], stats["ale_vector"]
+    assert len(sb3) >= 20 and len(ale) >= 20
+    for column, name in ((0, "score"), (1, "length")):
+        a, b = sb3[:, column], ale[:, column]
+        stderr = np.sqrt(a.var() / len(a) + b.var() / len(b))
+        assert abs(a.mean() - b.mean()) < 4 * stderr + 0.05 * a.mean(), (name, a.mean(), b.mean())
+    # Random Breakout scores about 1-2 points in about 700 raw frames (Monitor counts frames).
+    assert 0.5 < ale[:, 0].mean() < 3 and 400 < ale[:, 1].mean() < 1200
+
+
+def test_observations_are_stacked_channel_first_and_not_rewrapped_by_sb3() -> None:
+    from stable_baselines3 import PPO
+
+    env = make_ale_vector_env(env_cfg(), n_envs=2, seed=0, evaluation=False)
+    obs = env.reset()
+    assert obs.shape == (2, 4, 84, 84) and obs.dtype == np.uint8
+    model = PPO("CnnPolicy", env, n_steps=8, batch_size=16, device="cpu")
+    assert model.get_env() is env  # no VecTransposeImage added on top
+    env.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_terminal_observation_continues_the_finished_episode(backend: str) -> None:
+    """A done's terminal obs is the old episode's next frame stack; life loss and game over."""
+    env = make_env(env_cfg(backend=backend), 4, seed=1, evaluation=False)
+    seen = {"life": 0, "game": 0}
+    for previous, obs, _, dones, infos in play(env, 400):
+        for i in range(env.num_envs):
+            if not dones[i]:
+                np.testing.assert_array_equal(obs[i][:-1], previous[i][1:])
+                continue
+            terminal = infos[i]["terminal_observation"]
+            assert terminal.shape == obs[i].shape
+            np.testing.assert_array_equal(terminal[:-1], previous[i][1:])
+            seen["game" if "episode" in infos[i] else "life"] += 1
+    env.close()
+    assert seen["life"] > 0 and seen["game"] > 0
+
+
+def test_rewards_are_clipped_for_training_only_and_scores_stay_real() -> None:
+    """Same seed and actions in both modes: the same games, clipped rewards only in training.
+
+    Space Invaders pays 5-30 points per alien, so clipping is visible at once.
+    """
+    modes = {}
+    for evaluation in (False, True):
+        env = make_ale_vector_env(env_cfg("space_invaders"), 2, seed=3, evaluation=evaluation)
+        steps = list(play(env, 1200))
+        env.close()
+        modes[evaluation] = (
+            np.array([rewards for _, _, rewards, _, _ in steps]),
+            [info["episode"]["r"] for *_, infos in steps for info in infos if "episode" in info],
+            sum(dones.sum() for _, _, _, dones, _ in steps),
+        )
+    (train_rewards, train_scores, train_dones), (eval_rewards, eval_scores, eval_dones) = (
+        modes[False],
+        modes[True],
+    )
+    assert eval_rewards.max() > 1  # real points in evaluation
+    np.testing.assert_array_equal(train_rewards, np.sign(eval_rewards))
+    assert train_scores == eval_scores and len(eval_scores) > 0  # full, unclipped games
+    assert train_dones > eval_dones  # training also ends an episode at each lost life
+
+
+def test_evaluate_policy_counts_full_games_on_a_training_env() -> None:
+    """Even with life-loss dones, evaluate_policy sees whole games through info["episode"]."""
+    from stable_baselines3 import PPO
+    from stable_baselines3.common.evaluation import evaluate_policy
+
+    env = make_ale_vector_env(env_cfg(), n_envs=1, seed=0, evaluation=False)
+    assert isinstance(env, AleVectorVecEnv) and env.env_is_wrapped(Monitor) == [True]
+    model = PPO("CnnPolicy", env, n_steps=8, batch_size=8, device="cpu", seed=0)
+    # Sampled actions press FIRE sooner or later; an untrained argmax may never serve the ball.
+    scores, lengths = evaluate_policy(
+        model, env, n_eval_episodes=2, deterministic=False, return_episode_rewards=True
+    )
+    env.close()
+    assert len(scores) == 2
+    assert min(lengths) > 150  # five lives of raw frames, not one life's handful of steps
