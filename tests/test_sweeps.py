@@ -122,6 +122,7 @@ def test_optuna_prunes_survives_a_crash_and_resumes(workdir: Path) -> None:
         *common,
         "hydra.sweeper.n_trials=4",
         "hydra.sweeper.pruner.n_startup_trials=1",
+        "train.total_timesteps=32",  # one evaluation (then the final one): full games are slow
         "hydra.sweep.dir=multirun/first",
         "env.max_frames_per_episode=choice(200,108000)",
     )
