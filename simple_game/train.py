@@ -52,7 +52,7 @@ def run(cfg: DictConfig, run_dir: Path) -> float:
     try:
         return _train(cfg, run_dir, record)
     except Exception as err:
-        from optuna import TrialPruned  # raised by simple_game/tuning.py when a sweep prunes this trial
+        from optuna import TrialPruned  # simple_game/tuning.py raises it when a sweep prunes
 
         status = "pruned" if isinstance(err, TrialPruned) else "failed"
         record.update(status=status, error=f"{type(err).__name__}: {err}", finished_at=utc_now())
