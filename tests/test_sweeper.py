@@ -189,3 +189,30 @@ def test_slurm_preset_composes_with_gpus_cpus_and_time() -> None:
     assert launcher._target_.endswith("SlurmLauncher")
     assert (launcher.gpus_per_node, launcher.cpus_per_task, launcher.timeout_min) == (1, 8, 720)
     assert launcher.partition == "gpu"
+
+
+@pytest.mark.parametrize(
+    ("pruner", "sampler", "classes"),
+    [
+        ("median", "tpe", ("MedianPruner", "TPESampler")),
+        ("hyperband", "random", ("HyperbandPruner", "RandomSampler")),
+        ("none", "tpe", ("NopPruner", "TPESampler")),
+    ],
+)
+def test_pruner_and_sampler_options_build_optuna_objects(
+    pruner: str, sampler: str, classes: tuple[str, str]
+) -> None:
+    from hydra.utils import instantiate
+
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        cfg = compose(
+            "config",
+            overrides=[
+                "hydra/sweeper=optuna",
+                f"hydra/sweeper/pruner={pruner}",
+                f"hydra/sweeper/sampler={sampler}",
+            ],
+            return_hydra_config=True,
+        )
+    built = instantiate(cfg.hydra.sweeper.pruner), instantiate(cfg.hydra.sweeper.sampler)
+    assert tuple(type(b).__name__ for b in built) == classes
