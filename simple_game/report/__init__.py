@@ -64,7 +64,7 @@ def write_report(root: Path, now: datetime | None = None) -> Path:
             log.warning("Could not draw %s: %s", path, err)
     for old in plots_dir.glob(f"*{SUFFIX}"):  # games whose runs were all deleted
         if old.relative_to(root).as_posix() not in plots.values():
-            old.unlink()
+            old.unlink(missing_ok=True)  # parallel sweep jobs may race to it
 
     page = root / PAGE
     # surrogateescape: bytes that are not UTF-8 survive the round trip unchanged.

@@ -45,11 +45,19 @@ def write_game_plot(game: str, runs: list[Run], path: Path) -> bool:
     if not runs:
         return False
     digest = _digest(game, runs)
-    if path.exists() and digest.encode() in path.read_bytes():
+    if _holds(path, digest):
         return True
     path.parent.mkdir(parents=True, exist_ok=True)
     write_bytes_atomic(path, _draw(game, runs, digest))
     return True
+
+
+def _holds(path: Path, digest: str) -> bool:
+    """Whether the PNG at ``path`` was drawn from the data with this digest."""
+    try:
+        return digest.encode() in path.read_bytes()
+    except OSError:  # not drawn yet
+        return False
 
 
 def _digest(game: str, runs: list[Run]) -> str:

@@ -60,22 +60,22 @@ def splice(existing: str | None, generated: str) -> str:
     Raises ValueError on a page whose markers are out of order or repeated: guessing
     there could delete hand-written text.
     """
-    block = f"{BEGIN}\n{generated}{END}\n"
+    block = f"{BEGIN}\n{generated}{END}"
     if existing is None:
-        return NEW_PAGE_HEADER + block
+        return NEW_PAGE_HEADER + block + "\n"
     begins, ends = existing.count(BEGIN_PREFIX), existing.count(END)
     if begins == 0 and ends == 0:
         newlines = len(existing) - len(existing.rstrip("\n"))
         gap = "\n" * (2 - min(newlines, 2)) if existing else ""  # one blank line before
-        return existing + gap + block
+        return existing + gap + block + "\n"
     start, stop = existing.find(BEGIN_PREFIX), existing.find(END)
     if begins != 1 or ends != 1 or stop < start:
         raise ValueError(
             f"experiments.md must contain '{BEGIN}' once, followed by '{END}' once; "
             "fix the markers by hand (nothing was written)"
         )
-    tail = existing[stop + len(END) :]
-    return existing[:start] + block + tail.removeprefix("\n")
+    tail = existing[stop + len(END) :]  # kept as it is, line ending included
+    return existing[:start] + block + (tail if tail.startswith(("\n", "\r\n")) else "\n" + tail)
 
 
 def render(

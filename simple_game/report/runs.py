@@ -170,7 +170,6 @@ def read_run(root: Path, run_dir: Path, now: datetime) -> Run:
         problem = str(summary["error"])
 
     rel = run_dir.relative_to(root)
-    sweep = run_dir.parent if is_sweep_dir(root, run_dir.parent) else None
     return Run(
         path=rel.as_posix(),
         game=str(summary.get("env") or "unknown"),
@@ -191,7 +190,7 @@ def read_run(root: Path, run_dir: Path, now: datetime) -> Run:
         note=str(summary.get("note") or ""),
         problem=problem,
         curve=tuple((steps, mean) for steps, mean, _ in history),
-        sweep=sweep.relative_to(root).as_posix() if sweep else None,
+        sweep=_sweep_of(root, run_dir),
         learning_curve=_existing(run_dir, rel, LEARNING_CURVE),
         video=_latest_video(run_dir, rel),
     )
@@ -205,8 +204,15 @@ def unreadable_run(root: Path, run_dir: Path, problem: str) -> Run:
         algo="?", policy="?", seed=None, status="broken", started=_started(None, rel),
         timesteps=None, total_timesteps=None, wall_time_s=None, steps_per_s=None,
         final=None, best=None, overrides=(), note="", problem=problem, curve=(),
-        sweep=None, learning_curve=None, video=None,
+        sweep=_sweep_of(root, run_dir), learning_curve=None, video=None,
     )  # fmt: skip
+
+
+def _sweep_of(root: Path, run_dir: Path) -> str | None:
+    """The sweep directory a job belongs to (relative), None for a single run."""
+    return (
+        run_dir.parent.relative_to(root).as_posix() if is_sweep_dir(root, run_dir.parent) else None
+    )
 
 
 def _from_hydra_config(run_dir: Path) -> dict[str, Any]:
@@ -251,8 +257,7 @@ def _started(started_at: Any, rel: Path) -> str:
     except (TypeError, ValueError):
         pass
     for part in reversed(rel.parts):
-        match = TIMESTAMP.fullmatch(part)
-        if match:
+        if TIMESTAMP.fullmatch(part):
             date, time = part.split("_")
             return f"{date} {time[:5].replace('-', ':')}"
     return ""
