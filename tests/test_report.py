@@ -435,6 +435,34 @@ def test_optuna_study_in_a_sqlite_file_of_the_sweep(tmp_path: Path) -> None:
     assert "**Best value:** 2.5 (trial 5) with `algo.gamma=0.95`" in page
 
 
+def test_study_of_a_running_optuna_sweep_from_its_jobs(tmp_path: Path) -> None:
+    """Before the sweeper writes its results file, the jobs' tuning.* overrides (as Hydra
+    escapes them) name the study in the shared storage, which holds other studies too."""
+    import optuna
+
+    storage = f"sqlite:///{tmp_path / 'multirun' / 'optuna.db'}"
+    (tmp_path / "multirun").mkdir()
+    for name in ("other_study", "ppo_pong_2026-02-03_00-00-00"):
+        study = optuna.create_study(study_name=name, storage=storage, direction="maximize")
+        study.optimize(lambda trial: trial.suggest_float("algo.gamma", 0.9, 0.99), n_trials=2)
+    job = make_run(tmp_path, "unused", summary("running", updated_at=NOW.isoformat()))
+    sweep = tmp_path / "multirun" / "2026-02-03_00-00-00"
+    sweep.mkdir()
+    job = job.rename(sweep / "0")
+    data = json.loads((job / "summary.json").read_text())
+    data["overrides"] += [
+        "tuning.study=ppo_pong_2026-02-03_00-00-00",
+        "tuning.storage=" + storage.replace(":", "\\:"),
+        "tuning.trial=1",
+    ]
+    (job / "summary.json").write_text(json.dumps(data))
+    write_report(tmp_path, now=NOW)
+    page = page_text(tmp_path)
+    assert "### Study `ppo_pong_2026-02-03_00-00-00`" in page and "other_study" not in page
+    assert "trials: 2 (2 complete)" in page
+    assert "tuning." not in page
+
+
 def test_results_file_name_matches_the_sweeper() -> None:
     from hydra_plugins.simple_game_sweeper import sweeper
 

@@ -189,7 +189,8 @@ def read_run(root: Path, run_dir: Path, now: datetime) -> Run:
         overrides=tuple(str(o) for o in summary.get("overrides") or ()),
         note=str(summary.get("note") or ""),
         problem=problem,
-        curve=tuple((steps, mean) for steps, mean, _ in history),
+        # The final evaluation repeats the last periodic one's step count: keep the later.
+        curve=tuple({steps: mean for steps, mean, _ in history}.items()),
         sweep=_sweep_of(root, run_dir),
         learning_curve=_existing(run_dir, rel, LEARNING_CURVE),
         video=_latest_video(run_dir, rel),
