@@ -51,10 +51,10 @@ class Sweep:
     def ranked(self) -> list[Run]:
         """Jobs best first by final score (what a sweeper optimises); unscored jobs last."""
 
-        def key(job: Run) -> tuple[bool, float, int | str]:
-            name = Path(job.path).name
-            number: int | str = int(name) if name.isdigit() else name
-            return (job.final is None, -job.final.mean if job.final else 0.0, number)
+        def key(job: Run) -> tuple[bool, float, int, str]:
+            name = Path(job.path).name  # job numbers sort as numbers: 2 before 10
+            number = int(name) if name.isdigit() else -1
+            return (job.final is None, -job.final.mean if job.final else 0.0, number, name)
 
         return sorted(self.jobs, key=key)
 
@@ -66,16 +66,14 @@ def read_sweep(root: Path, sweep_dir: Path, runs: list[Run]) -> Sweep:
     hydra = hydra if isinstance(hydra, dict) else {}
     sweeper = dict(hydra.get("sweeper") or {})
     target = str(sweeper.pop("_target_", "") or "")
-    if (
-        not target and (sweep_dir / RESULTS_FILE).exists()
-    ):  # the project's sweeper: no multirun.yaml
-        target = "simple_game_sweeper.OptunaSweeper"
+    if not target and (sweep_dir / RESULTS_FILE).exists():
+        target = "simple_game_sweeper.OptunaSweeper"  # the project's; it writes no multirun.yaml
     params = sweeper.pop("params", None) or {}
     return Sweep(
         path=rel,
         command=tuple(str(o) for o in (hydra.get("overrides") or {}).get("task") or ()),
         sweeper=target.rsplit(".", 1)[-1],
-        search_space=tuple(sorted(_flatten(params).items())) if isinstance(params, dict) else (),
+        search_space=_search_space(params),
         settings=sweeper,
         jobs=tuple(run for run in runs if run.sweep == rel),
     )
@@ -90,15 +88,14 @@ def load_yaml(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _flatten(params: dict[str, Any], prefix: str = "") -> dict[str, str]:
-    """Nested search-space YAML -> dotted keys, as they would be typed on the command line."""
-    flat: dict[str, str] = {}
-    for key, value in params.items():
-        if isinstance(value, dict):
-            flat.update(_flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = str(value)
-    return flat
+def _search_space(params: Any) -> tuple[tuple[str, str], ...]:
+    """``hydra.sweeper.params`` as sorted ``(dotted key, sweep string)`` pairs."""
+    if not isinstance(params, dict) or not params:
+        return ()
+    # The sweeper plugin's own flattening; imported here because that module imports Optuna.
+    from hydra_plugins.simple_game_sweeper.params import flatten
+
+    return tuple(sorted((k, str(v)) for k, v in flatten(params).items()))
 
 
 def _split(override: str) -> tuple[str, str]:
