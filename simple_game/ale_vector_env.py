@@ -32,6 +32,7 @@ videos from an ``env.backend=sb3`` env.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -68,7 +69,7 @@ class AleVectorVecEnv(VecEnv):
     :param n_envs: number of games stepped together.
     :param clip_reward: return reward signs instead of rewards (training).
     :param terminal_on_life_loss: end an episode at each lost life (training).
-    :param num_threads: C++ worker threads; 0 lets ale-py choose (one per core).
+    :param num_threads: C++ worker threads; 0 means one per core, at most one per game.
     :param vector_kwargs: the remaining ``AtariVectorEnv`` arguments (frame skip, sticky
         actions, no-ops, frame stack, screen size, frame cap).
     """
@@ -88,7 +89,8 @@ class AleVectorVecEnv(VecEnv):
         self._env = AtariVectorEnv(
             game,
             n_envs,
-            num_threads=num_threads,
+            # More threads than games only adds hand-offs (DQN steps a single game).
+            num_threads=num_threads or min(n_envs, os.cpu_count() or 1),
             autoreset_mode="SameStep",
             life_loss_info=terminal_on_life_loss,
             episodic_life=False,

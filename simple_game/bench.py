@@ -11,8 +11,9 @@ busy or throttled machine slows all of them alike; the table reports medians and
 
 Three measurements: env-only steps/s (random actions, no network), PPO training steps/s and
 DQN training steps/s (``model.learn`` after a warm-up; DQN with a small buffer and early
-``learning_starts``, so the timed part trains). Results go to the console and a JSON file.
-See docs/performance.md for measured numbers.
+``learning_starts``, so the timed part trains). ``--parity-steps N`` adds a learning check:
+stock and project PPO trained for N steps on several seeds, scored on full games.
+Results go to the console and a JSON file. See docs/performance.md for measured numbers.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def compose(overrides: list[str]) -> Any:
     return cfg
 
 
-def stock_env(cfg: Any, seed: int) -> Any:
+def stock_env(cfg: Any, seed: int, n_envs: int | None = None, evaluation: bool = False) -> Any:
     """SB3's documented Atari pipeline, as a user who never heard of this project builds it."""
     from stable_baselines3.common.env_util import make_atari_env
     from stable_baselines3.common.vec_env import VecFrameStack
@@ -66,7 +67,10 @@ def stock_env(cfg: Any, seed: int) -> Any:
     from simple_game.envs import register_atari_games
 
     register_atari_games()
-    venv = make_atari_env(cfg.env.id, n_envs=int(cfg.env.n_envs), seed=seed)
+    full_games = {"terminal_on_life_loss": False, "clip_reward": False} if evaluation else None
+    venv = make_atari_env(
+        cfg.env.id, n_envs=n_envs or int(cfg.env.n_envs), seed=seed, wrapper_kwargs=full_games
+    )
     return VecFrameStack(venv, n_stack=int(cfg.env.frame_stack))
 
 
@@ -78,14 +82,20 @@ def stock_model(cfg: Any, env: Any, device: Any) -> Any:
 
     kwargs = algo_kwargs(cfg.algo)
     return instantiate(
-        kwargs, policy="CnnPolicy", env=env, device=device, seed=0, verbose=0, _convert_="all"
+        kwargs,
+        policy="CnnPolicy",
+        env=env,
+        device=device,
+        seed=int(cfg.seed),
+        verbose=0,
+        _convert_="all",
     )
 
 
-def project_env(cfg: Any, seed: int) -> Any:
+def project_env(cfg: Any, seed: int, n_envs: int | None = None, evaluation: bool = False) -> Any:
     from simple_game.envs import make_env
 
-    return make_env(cfg.env, n_envs=int(cfg.env.n_envs), seed=seed)
+    return make_env(cfg.env, n_envs=n_envs or int(cfg.env.n_envs), seed=seed, evaluation=evaluation)
 
 
 def project_model(cfg: Any, env: Any, device: Any) -> Any:
@@ -252,13 +262,57 @@ def print_table(table: dict[str, dict[str, Any]]) -> None:
             )
 
 
+def learning_parity(args: argparse.Namespace) -> dict[str, Any]:
+    """Equal-steps PPO scores of stock SB3 and the project, over ``--parity-seeds`` seeds.
+
+    Each model is judged on full games with real scores from its own pipeline's evaluation
+    env (what its user would see), with sampled actions. Reported: per-seed mean scores,
+    their mean and standard deviation, and Welch's t of project minus stock (|t| < 2: no
+    detectable difference at this number of seeds).
+    """
+    from stable_baselines3.common.evaluation import evaluate_policy
+
+    from simple_game.envs import EVAL_SEED_OFFSET
+    from simple_game.hardware import resolve_device
+
+    scores: dict[str, list[float]] = {"stock SB3": [], "project": []}
+    for seed in range(args.parity_seeds):
+        for name in scores:
+            cfg = compose([f"env={args.game}", "algo=ppo", f"seed={seed}"])
+            make_env, make_model = (
+                (stock_env, stock_model) if name == "stock SB3" else (project_env, project_model)
+            )
+            env = make_env(cfg, seed=seed)
+            eval_env = make_env(cfg, seed=seed + EVAL_SEED_OFFSET, n_envs=1, evaluation=True)
+            model = make_model(cfg, env, resolve_device(cfg.hardware.device))
+            model.learn(total_timesteps=args.parity_steps)
+            rewards, _ = evaluate_policy(
+                model, eval_env, n_eval_episodes=args.parity_episodes, deterministic=False
+            )
+            scores[name].append(float(rewards))
+            print(f"  parity seed {seed} {name:10s} score {rewards:.1f}", flush=True)
+            env.close()
+            eval_env.close()
+    stock, project = (np.array(scores[k]) for k in ("stock SB3", "project"))
+    stderr = np.sqrt(stock.var(ddof=1) / len(stock) + project.var(ddof=1) / len(project))
+    summary = {
+        name: {"scores": values, "mean": float(np.mean(values)), "std": float(np.std(values))}
+        for name, values in scores.items()
+    }
+    summary["welch_t"] = float((project.mean() - stock.mean()) / stderr) if stderr > 0 else 0.0
+    summary["steps"] = args.parity_steps
+    return summary
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m simple_game.bench", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--game", default="breakout", help="env config option (conf/env/)")
     parser.add_argument("--repeats", type=int, default=3, help="interleaved repeats per set-up")
-    parser.add_argument("--only", default="env,ppo,dqn", help="comma list of env, ppo, dqn")
+    parser.add_argument(
+        "--only", default="env,ppo,dqn", help="comma list of env, ppo, dqn ('' for none)"
+    )
     parser.add_argument("--env-steps", type=int, default=1000, help="vector steps for env-only")
     parser.add_argument("--ppo-steps", type=int, default=2048, help="timed PPO agent steps")
     parser.add_argument("--dqn-steps", type=int, default=1000, help="timed DQN agent steps")
@@ -268,6 +322,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--ablations", action="store_true", help="also time each lever switched off"
     )
+    parser.add_argument(
+        "--parity-steps", type=int, default=0, help="PPO steps per seed for the learning check"
+    )
+    parser.add_argument("--parity-seeds", type=int, default=3, help="seeds for the check")
+    parser.add_argument("--parity-episodes", type=int, default=5, help="eval games per model")
     parser.add_argument(
         "--json", type=Path, default=Path("bench.json"), help="where to write results"
     )
@@ -281,6 +340,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def settings_of(args: argparse.Namespace) -> dict[str, Any]:
+    return {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.threads > 0:
@@ -289,12 +352,19 @@ def main(argv: list[str] | None = None) -> None:
         configure_threads(args.threads)
     info = machine()
     print(f"Machine: {info}", flush=True)
-    table = summarise(run_bench(args))
-    print_table(table)
-    settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
-    args.json.write_text(
-        json.dumps({"machine": info, "settings": settings, "results": table}, indent=2)
-    )
+    report: dict[str, Any] = {"machine": info, "settings": settings_of(args)}
+    if args.only:
+        report["results"] = summarise(run_bench(args))
+        print_table(report["results"])
+    if args.parity_steps > 0:
+        report["learning_parity"] = parity = learning_parity(args)
+        print(
+            f"\nLearning parity after {args.parity_steps:,} PPO steps, {args.parity_seeds} seeds: "
+            f"stock {parity['stock SB3']['mean']:.1f} +- {parity['stock SB3']['std']:.1f}, "
+            f"project {parity['project']['mean']:.1f} +- {parity['project']['std']:.1f}, "
+            f"Welch t = {parity['welch_t']:.2f}"
+        )
+    args.json.write_text(json.dumps(report, indent=2))
     print(f"\nWrote {args.json}")
 
 

@@ -47,6 +47,8 @@ MEMORY_FORMATS = ("auto", "contiguous", "channels_last")
 FUSED_OPTIMIZER = ("auto", True, False)
 # Optimizers whose step has a fused kernel; others (A2C's RMSpropTFLike) are left alone.
 FUSABLE_OPTIMIZERS = (th.optim.Adam, th.optim.AdamW)
+# Smallest batch that runs in bf16; PPO's rollouts (8 games) and every training batch do.
+AUTOCAST_MIN_BATCH = 8
 # /proc/cpuinfo flags of x86 CPUs that compute in bfloat16 natively. Without them oneDNN
 # emulates bf16, which is slower than float32, so `auto` keeps float32.
 BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
@@ -109,10 +111,17 @@ def resolve_speed_settings(
 def _autocast_forward(
     forward: Callable[[th.Tensor], th.Tensor], device_type: str, dtype: th.dtype
 ) -> Callable[[th.Tensor], th.Tensor]:
-    """``forward`` run under autocast, its output cast back to float32 for the heads/losses."""
+    """``forward`` run under autocast, its output cast back to float32 for the heads/losses.
+
+    Batches smaller than :data:`AUTOCAST_MIN_BATCH` skip autocast: it re-casts every weight
+    to bf16 on each call, which costs more than it saves on a single observation (DQN picks
+    its action from one frame stack: 1.6 ms in bf16 against 1.2 ms in fp32 here).
+    """
 
     @functools.wraps(forward)
     def wrapped(observations: th.Tensor) -> th.Tensor:
+        if observations.shape[0] < AUTOCAST_MIN_BATCH:
+            return forward(observations)
         with th.autocast(device_type=device_type, dtype=dtype):
             features = forward(observations)
         return features.float()
