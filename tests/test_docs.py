@@ -316,23 +316,11 @@ TINY_ALGO = {
     "dqn": {"algo.buffer_size": "1000", "algo.learning_starts": "100"},
     "qrdqn": {"algo.buffer_size": "1000", "algo.learning_starts": "100"},
 }
-# Optuna trials: two, with the expensive corners of the search spaces pinned.
+# Optuna sweeps: two trials. The algorithm's size overrides above also pin those keys of the
+# search space (a plain value on the command line pins a searched key).
 TINY_OPTUNA = {
     "hydra.sweeper.n_trials": "2",
     "hydra.sweeper.n_jobs": "1",
-}
-TINY_OPTUNA_ALGO = {
-    "ppo": {"hydra.sweeper.params.algo.n_steps": "choice(32)",
-            "hydra.sweeper.params.algo.batch_size": "choice(32,64)",
-            "hydra.sweeper.params.algo.n_epochs": "choice(1,5)"},
-    "a2c": {"hydra.sweeper.params.algo.n_steps": "choice(5,32)"},
-    "dqn": {"hydra.sweeper.params.algo.buffer_size": "choice(10000)",
-            "hydra.sweeper.params.algo.learning_starts": "choice(0,100)",
-            "hydra.sweeper.params.algo.train_freq": "choice(4,8)"},
-    "qrdqn": {"hydra.sweeper.params.algo.buffer_size": "choice(10000)",
-              "hydra.sweeper.params.algo.learning_starts": "choice(0,100)",
-              "hydra.sweeper.params.algo.train_freq": "choice(4,8)",
-              "hydra.sweeper.params.algo.policy_kwargs.n_quantiles": "int(interval(5,50))"},
 }
 # Other entry points: overrides that keep them short.
 TINY_MODULE = {
@@ -378,15 +366,13 @@ def tiny_command(text: str, workdir: Path, lab: Lab) -> list[str]:
         algos = [a.split("=", 1)[1] for a in args if a.startswith("algo=")]
         algo_values = algos[-1].split(",") if algos else ["ppo"]
         _extend(args, TINY_TRAIN, only_new=False)
+        if any(a.startswith("resume=") for a in args):  # continue past the steps already done
+            args[:] = [a for a in args if not a.startswith("train.total_timesteps=")]
+            args.append(f"train.total_timesteps={lab.done + 256}")
         optuna = any(a.startswith("hydra/sweeper=") and "optuna" in a for a in args)
         if optuna:
             _extend(args, TINY_OPTUNA, only_new=False)
-            if len(algo_values) == 1 and algo_values[0] in TINY_OPTUNA_ALGO:
-                mentioned = " ".join(args)
-                pins = {k: v for k, v in TINY_OPTUNA_ALGO[algo_values[0]].items()
-                        if k.removeprefix("hydra.sweeper.params.") not in mentioned}
-                _extend(args, pins, only_new=False)
-        elif len(algo_values) == 1 and algo_values[0] in TINY_ALGO:
+        if len(algo_values) == 1 and algo_values[0] in TINY_ALGO:
             _extend(args, TINY_ALGO[algo_values[0]])
         if "-m" in args or "--multirun" in args:
             if not optuna:
@@ -406,6 +392,7 @@ class Lab:
     root: Path
     run: str  # run directory, relative to root
     steps: int  # step count of one of its checkpoints
+    done: int = 256  # steps the run has trained
 
 
 RUN_REL = "runs/ppo_pong/2026-01-01_00-00-00"
@@ -434,7 +421,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Lab:
         if (m := re.search(r"_(\d+)_steps", p.name))
     )
     assert steps, "the tiny run saved no checkpoint"
-    return Lab(root, RUN_REL, steps[0])
+    done_steps = json.loads((root / RUN_REL / "summary.json").read_text())["timesteps"]
+    return Lab(root, RUN_REL, steps[0], int(done_steps))
 
 
 COMMANDS = doc_commands()
