@@ -31,10 +31,19 @@ def algo_kwargs(algo_cfg: DictConfig) -> dict[str, Any]:
     return {k: v for k, v in raw.items() if k not in (*PROJECT_KEYS, "policy_kwargs")}
 
 
+def _container(node: DictConfig | None) -> dict[str, Any]:
+    """A plain dict copy of ``node`` (empty for None)."""
+    container = OmegaConf.to_container(node, resolve=True) if node is not None else {}
+    assert isinstance(container, dict)
+    return container
+
+
 def policy_kwargs(cfg: DictConfig) -> dict[str, Any]:
     """The policy's ``policy_kwargs`` merged with the algo's (the algo wins on conflicts)."""
+    # Plain copies: Hydra's configs are in struct mode, which refuses keys the other lacks.
     merged = OmegaConf.merge(
-        cfg.policy.get("policy_kwargs") or {}, cfg.algo.get("policy_kwargs") or {}
+        OmegaConf.create(_container(cfg.policy.get("policy_kwargs"))),
+        OmegaConf.create(_container(cfg.algo.get("policy_kwargs"))),
     )
     return instantiate(merged, _convert_="all")
 

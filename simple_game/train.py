@@ -33,9 +33,9 @@ def run(cfg: DictConfig, run_dir: Path) -> float:
     """Train the agent ``cfg`` describes; write everything into ``run_dir``.
 
     Returns the final evaluation's mean score, the number a sweeper optimises. Whatever
-    happens after validation, summary.json says how the run ended.
+    happens, summary.json says how the run ended: a sweep job with a bad combination of
+    values (which the command-line checks could not see) is recorded as ``failed``.
     """
-    validate(cfg)
     record = RunRecord(
         run_dir,
         resume=bool(cfg.resume),
@@ -44,12 +44,13 @@ def run(cfg: DictConfig, run_dir: Path) -> float:
         env=cfg.env.name,
         env_id=cfg.env.id,
         policy=cfg.policy.name,
-        seed=int(cfg.seed),
+        seed=cfg.seed,
         note=cfg.note,
         overrides=read_overrides(run_dir),
-        total_timesteps=int(cfg.train.total_timesteps),
+        total_timesteps=cfg.train.total_timesteps,
     )
     try:
+        validate(cfg)
         return _train(cfg, run_dir, record)
     except Exception as err:
         from optuna import TrialPruned  # simple_game/tuning.py raises it when a sweep prunes
