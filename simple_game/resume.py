@@ -53,8 +53,8 @@ def check_resume_dir(value: str, overrides: Sequence[str]) -> Path:
                 f"drop {key}= or start a new run"
             )
     summary = read_summary(run_dir) or {}
-    asked = next(
-        (o.split("=", 1)[1] for o in overrides if _key(o) == "train.total_timesteps"),
+    asked = next(  # the last value wins, as in Hydra
+        (o.split("=", 1)[1] for o in reversed(overrides) if _key(o) == "train.total_timesteps"),
         saved.train.total_timesteps,
     )
     if summary.get("status") == "completed" and int(float(asked)) <= checkpoints[-1][0]:

@@ -72,7 +72,7 @@ def plot_train(series: dict, name: str) -> None:
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
         ax.ticklabel_format(axis="x", style="sci", scilimits=(3, 3))
-    for ax in list(axes.flat)[len(keys):]:
+    for ax in list(axes.flat)[len(keys) :]:
         ax.axis("off")
     fig.tight_layout()
     fig.savefig(OUT / f"{name}-train.png")
