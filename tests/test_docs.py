@@ -84,11 +84,35 @@ KNOWN_METRICS = {
 # Terms the playground shows or configures; each must be a glossary heading (in backticks,
 # lower case), so a reader can link to it and a test can find it.
 KNOWN_TERMS = {
-    "return", "discount", "value", "q-value", "advantage", "gae", "policy gradient",
-    "clipping", "entropy bonus", "replay buffer", "target network", "epsilon-greedy",
-    "quantile", "frame skip", "frame stack", "sticky actions", "life loss",
-    "reward clipping", "vectorised envs", "on-policy", "off-policy", "rollout", "epoch",
-    "minibatch", "learning rate", "gradient clipping", "seed", "episode", "timestep",
+    "return",
+    "discount",
+    "value",
+    "q-value",
+    "advantage",
+    "gae",
+    "policy gradient",
+    "clipping",
+    "entropy bonus",
+    "replay buffer",
+    "target network",
+    "epsilon-greedy",
+    "quantile",
+    "frame skip",
+    "frame stack",
+    "sticky actions",
+    "life loss",
+    "reward clipping",
+    "vectorised envs",
+    "on-policy",
+    "off-policy",
+    "rollout",
+    "epoch",
+    "minibatch",
+    "learning rate",
+    "gradient clipping",
+    "seed",
+    "episode",
+    "timestep",
 }
 
 
@@ -133,7 +157,7 @@ def uncommented_keys(path: Path) -> list[str]:
         line = lines[row]
         inline = isinstance(value, yaml.ScalarNode) or getattr(value, "flow_style", False)
         on_row = inline and value.end_mark.line == row
-        rest = line[value.end_mark.column:] if on_row else line[key.end_mark.column:]
+        rest = line[value.end_mark.column :] if on_row else line[key.end_mark.column :]
         if re.search(r"(^|\s)#", rest):
             return True
         above = row - 1
@@ -231,7 +255,9 @@ def test_pictures_are_small_pngs() -> None:
         for p in (DOCS / "img").glob("*")
         if p.suffix != ".py" and (p.suffix != ".png" or p.stat().st_size > 100_000)
     ]
-    assert not big, "docs/img must hold PNGs under 100 KB (and the script that draws them): " + ", ".join(big)
+    assert not big, (
+        "docs/img must hold PNGs under 100 KB (and the script that draws them): " + ", ".join(big)
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -403,16 +429,19 @@ RUN_PATH = re.compile(r"runs/[\w.-]+/\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}")
 def _run(argv: list[str], cwd: Path, timeout: float = 540) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "MPLBACKEND": "Agg"}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    return subprocess.run(
-        argv, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env
-    )
+    return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
 
 
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Lab:
     root = tmp_path_factory.mktemp("lab")
-    args = ["algo=ppo", "env=pong", *[f"{k}={v}" for k, v in TINY_TRAIN.items()],
-            *[f"{k}={v}" for k, v in TINY_ALGO["ppo"].items()], f"hydra.run.dir={RUN_REL}"]
+    args = [
+        "algo=ppo",
+        "env=pong",
+        *[f"{k}={v}" for k, v in TINY_TRAIN.items()],
+        *[f"{k}={v}" for k, v in TINY_ALGO["ppo"].items()],
+        f"hydra.run.dir={RUN_REL}",
+    ]
     done = _run([sys.executable, "-m", "simple_game", *args], root)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     steps = sorted(
@@ -465,14 +494,17 @@ def test_documented_command_runs(cmd: DocCommand, lab: Lab, tmp_path: Path) -> N
     shown = " ".join(argv[1:])
     assert done.returncode == 0, (
         f"{cmd.where}: `{cmd.text}` failed (ran: {shown})\n"
-        + done.stdout[-3000:] + "\n" + done.stderr[-3000:]
+        + done.stdout[-3000:]
+        + "\n"
+        + done.stderr[-3000:]
     )
 
 
 def test_tiny_command_appends_budget(tmp_path: Path) -> None:
     lab = Lab(tmp_path, RUN_REL, 128)
-    argv = tiny_command("python -m simple_game algo=dqn env=pong algo.buffer_size=5000",
-                        tmp_path, lab)
+    argv = tiny_command(
+        "python -m simple_game algo=dqn env=pong algo.buffer_size=5000", tmp_path, lab
+    )
     assert "train.total_timesteps=256" in argv and "algo.learning_starts=100" in argv
     assert "algo.buffer_size=1000" not in argv  # the command's own value is kept
     assert any(a.startswith("hydra.run.dir=") for a in argv)
@@ -480,8 +512,9 @@ def test_tiny_command_appends_budget(tmp_path: Path) -> None:
     assert any(a.startswith("hydra.sweep.dir=") for a in argv) and "algo.n_steps=32" in argv
     argv = tiny_command("python -m simple_game -m algo=ppo,a2c,dqn seed=0,1,2", tmp_path, lab)
     assert "algo=ppo,a2c" in argv and "seed=0" in argv  # at most 2 jobs
-    argv = tiny_command("python -m simple_game.evaluate run=<run> checkpoint=<steps>",
-                        tmp_path, lab)
+    argv = tiny_command(
+        "python -m simple_game.evaluate run=<run> checkpoint=<steps>", tmp_path, lab
+    )
     assert f"run={RUN_REL}" in argv and "checkpoint=128" in argv and "episodes=1" in argv
 
 
@@ -505,8 +538,12 @@ METRIC_RUNS = {
     "ppo": ["train.total_timesteps=512", "algo.n_steps=32", "algo.batch_size=64"],
     "a2c": ["train.total_timesteps=320", "algo.n_envs=4"],
     "dqn": ["train.total_timesteps=400", "algo.buffer_size=1000", "algo.learning_starts=100"],
-    "qrdqn": ["train.total_timesteps=400", "algo.buffer_size=1000", "algo.learning_starts=100",
-              "algo.policy_kwargs.n_quantiles=20"],
+    "qrdqn": [
+        "train.total_timesteps=400",
+        "algo.buffer_size=1000",
+        "algo.learning_starts=100",
+        "algo.policy_kwargs.n_quantiles=20",
+    ],
 }
 SB3_TABLE_ROW = re.compile(r"^\|\s*([\w/ ]+?)\s*\|\s*([^|]*)\|\s*$")
 
@@ -541,9 +578,17 @@ def logged_metrics(run_dir: Path, console: str) -> set[str]:
 @pytest.mark.parametrize("algo", ALGOS)
 def test_logged_metrics_are_in_glossary(algo: str, tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
-    args = [f"algo={algo}", "env=breakout", "train.eval_freq=128", "train.n_eval_episodes=1",
-            "train.checkpoint_freq=0", "train.progress_bar=false",
-            "env.max_frames_per_episode=200", *METRIC_RUNS[algo], f"hydra.run.dir={run_dir}"]
+    args = [
+        f"algo={algo}",
+        "env=breakout",
+        "train.eval_freq=128",
+        "train.n_eval_episodes=1",
+        "train.checkpoint_freq=0",
+        "train.progress_bar=false",
+        "env.max_frames_per_episode=200",
+        *METRIC_RUNS[algo],
+        f"hydra.run.dir={run_dir}",
+    ]
     done = _run([sys.executable, "-m", "simple_game", *args], tmp_path)
     console = done.stdout + done.stderr
     assert done.returncode == 0, console[-4000:]
