@@ -82,8 +82,12 @@ def test_kill_9_at_random_points_then_resume_to_completion(tmp_path: Path) -> No
     assert steps[-1] == 2048
     assert steps == list(range(steps[0], 2049, 256))  # one point per rollout, no gap
     # The linear learning-rate decay carried on from the checkpoint: lr = 2.5e-4 * (1 - t / T).
-    for step, lr in scalars["train/learning_rate"]:
-        assert lr == pytest.approx(2.5e-4 * (1 - step / 2048), rel=1e-4), step
+    # SB3 logs train/* inside train(), after that rollout's dump, so each value appears one
+    # rollout (256 steps) later: it was computed at t = step - 256.
+    learning_rates = scalars["train/learning_rate"]
+    assert len(learning_rates) >= 4
+    for step, lr in learning_rates:
+        assert lr == pytest.approx(2.5e-4 * (1 - (step - 256) / 2048), rel=1e-4), step
 
 
 @pytest.mark.slow
@@ -102,10 +106,12 @@ def test_signal_saves_checkpoint_and_shows_resume_command(
     assert summary["status"] == "interrupted"
     assert list_checkpoints(run_dir)[-1][0] == summary["timesteps"]
 
-    # ...and the resume command continues it from exactly there.
+    # ...and the resume command continues it from there. The stop may come mid-rollout, and
+    # PPO always collects whole rollouts (8 games x 32 steps), so it may end up to 256 past.
     resumed = run_cli([f"resume={run_dir}", "train.total_timesteps=2048"], tmp_path)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
-    assert read_summary(run_dir)["timesteps"] == 2048
+    assert 2048 <= read_summary(run_dir)["timesteps"] < 2048 + 256
+    assert f"Resuming from ppo_{summary['timesteps']}_steps.zip" in resumed.stdout + resumed.stderr
 
 
 @pytest.mark.slow
