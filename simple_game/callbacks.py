@@ -31,9 +31,14 @@ class Stopwatch:
     previous_s: float = 0.0
     start_steps: int = 0
     started: float = field(default_factory=time.monotonic)
+    stopped: float | None = None
+
+    def stop(self) -> None:
+        """End of training: the final evaluation does not count as training time."""
+        self.stopped = time.monotonic()
 
     def session(self) -> float:
-        return time.monotonic() - self.started
+        return (self.stopped or time.monotonic()) - self.started
 
     def total(self) -> float:
         return self.previous_s + self.session()

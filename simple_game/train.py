@@ -177,6 +177,7 @@ def _train(cfg: DictConfig, run_dir: Path, record: RunRecord) -> float:
         )
     finally:
         stop.restore()
+    stopwatch.stop()
     if stop.signal_name is not None:
         path = save_checkpoint(model, run_dir, algo, keeps_buffer)
         _finish(record, model.num_timesteps, stopwatch, status="interrupted")
