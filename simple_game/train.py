@@ -175,21 +175,23 @@ def _train(cfg: DictConfig, run_dir: Path, record: RunRecord) -> float:
             tb_log_name=algo,
             reset_num_timesteps=not cfg.resume,
         )
+        stopwatch.stop()
+        if stop.signal_name is not None:
+            # Still under our handlers: a second Ctrl-C during this save quits at once, and
+            # the atomic write leaves the previous checkpoint intact.
+            path = save_checkpoint(model, run_dir, algo, keeps_buffer)
+            _finish(record, model.num_timesteps, stopwatch, status="interrupted")
+            log.warning(
+                "Stopped by %s at %s steps; checkpoint saved to %s.\n"
+                "Resume with: python -m simple_game resume=%s",
+                stop.signal_name,
+                f"{model.num_timesteps:,}",
+                path,
+                run_dir,
+            )
+            sys.exit(EXIT_INTERRUPTED)
     finally:
         stop.restore()
-    stopwatch.stop()
-    if stop.signal_name is not None:
-        path = save_checkpoint(model, run_dir, algo, keeps_buffer)
-        _finish(record, model.num_timesteps, stopwatch, status="interrupted")
-        log.warning(
-            "Stopped by %s at %s steps; checkpoint saved to %s.\n"
-            "Resume with: python -m simple_game resume=%s",
-            stop.signal_name,
-            f"{model.num_timesteps:,}",
-            path,
-            run_dir,
-        )
-        sys.exit(EXIT_INTERRUPTED)
     model.save(run_dir / "final_model")
 
     # 6. Final evaluation of the final model: full games, unclipped scores.

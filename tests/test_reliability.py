@@ -120,8 +120,12 @@ def test_second_ctrl_c_quits_at_once(tmp_path: Path) -> None:
     proc = start([*LONG_RUN, "train.total_timesteps=100000", "hydra.run.dir=runs/r"], tmp_path)
     wait_for_checkpoint(run_dir, proc)
     proc.send_signal(signal.SIGINT)
-    time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)
+    assert proc.stdout is not None
+    seen = []  # wait until the first Ctrl-C is acknowledged, so the two are not merged
+    while not (line := proc.stdout.readline()).startswith("SIGINT received"):
+        assert line, "".join(seen)[-3000:]
+        seen.append(line)
+    proc.send_signal(signal.SIGINT)  # while it stops and saves its checkpoint
     out, _ = proc.communicate(timeout=30)
     assert proc.returncode == 130
     assert "Second interrupt: quitting now" in out
