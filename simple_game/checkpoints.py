@@ -3,19 +3,20 @@
 SB3's ``CheckpointCallback`` writes straight into the final file name, so a kill during a
 save leaves a truncated zip that looks like the newest checkpoint; it also keeps every
 checkpoint and one replay buffer per checkpoint (about 5.6 GB each for DQN's 100k buffer).
-This module writes through a temporary file and an atomic rename, keeps the last N
-checkpoints, and keeps only the newest replay buffer.
+This module writes through a temporary file and an atomic rename (rundir.write_atomically),
+keeps the last N checkpoints, and keeps only the newest replay buffer.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from stable_baselines3.common.callbacks import BaseCallback
+
+from simple_game.rundir import write_atomically
 
 if TYPE_CHECKING:
     from stable_baselines3.common.base_class import BaseAlgorithm
@@ -27,16 +28,6 @@ _BUFFER = re.compile(r"^replay_buffer_(?P<steps>\d+)_steps\.pkl$")
 
 class CorruptCheckpointError(ValueError):
     """A checkpoint zip that cannot be opened."""
-
-
-def _write_atomically(path: Path, save: callable) -> None:  # type: ignore[valid-type]
-    """Call ``save(file)`` on a temporary file next to ``path``, then rename it into place."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as f:
-        save(f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def _steps_of(pattern: re.Pattern[str], path: Path) -> int | None:
@@ -81,9 +72,9 @@ def save_checkpoint(
     folder.mkdir(parents=True, exist_ok=True)
     steps = model.num_timesteps
     path = folder / f"{algo}_{steps}_steps.zip"
-    _write_atomically(path, model.save)
+    write_atomically(path, model.save)
     if with_replay_buffer and getattr(model, "replay_buffer", None) is not None:
-        _write_atomically(folder / f"replay_buffer_{steps}_steps.pkl", model.save_replay_buffer)
+        write_atomically(folder / f"replay_buffer_{steps}_steps.pkl", model.save_replay_buffer)
         for old in folder.glob("replay_buffer_*_steps.pkl"):
             if (_steps_of(_BUFFER, old) or steps) < steps:
                 old.unlink()  # only the newest buffer is worth its gigabytes

@@ -11,10 +11,11 @@ import json
 import os
 import subprocess
 import tempfile
+from collections.abc import Callable
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from omegaconf import OmegaConf
 
@@ -37,13 +38,23 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write through a temporary file and a rename, so readers never see half a file."""
+def write_atomically(path: Path, save: Callable[[BinaryIO], object]) -> None:
+    """Call ``save(file)`` on a temporary file next to ``path``, then rename it into place.
+
+    Readers (and a process killed mid-write) never see half a file: the rename is atomic.
+    ``save`` streams, so a multi-GB replay buffer never has to sit in memory as bytes.
+    """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     with os.fdopen(fd, "wb") as f:
-        f.write(data)
+        save(f)
+        f.flush()
+        os.fsync(f.fileno())
     os.chmod(tmp, 0o644)  # mkstemp makes files private (0600); these are ordinary files
     os.replace(tmp, path)
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    write_atomically(path, lambda f: f.write(data))
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
