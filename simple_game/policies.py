@@ -29,8 +29,9 @@ class SimpleNatureCNN(BaseFeaturesExtractor):
 
     * the flatten size comes from layer arithmetic. ``NatureCNN`` runs a forward pass on
       ``observation_space.sample()`` in ``__init__``, a CPU tensor that has crashed MPS set-ups;
-    * inputs are made contiguous float32 before the first convolution. Channel-first views
-      produced by ``VecTransposeImage`` are non-contiguous, which MPS kernels have mishandled.
+    * inputs are made contiguous before the first convolution. Channel-first views produced
+      by ``VecTransposeImage`` are non-contiguous, which MPS kernels have mishandled. Their
+      dtype is kept: SB3 hands over float32, :mod:`simple_game.speed` bf16 under autocast.
 
     :param observation_space: channel-first image space, shape ``(channels, height, width)``.
     :param features_dim: size of the output feature vector.
@@ -63,4 +64,4 @@ class SimpleNatureCNN(BaseFeaturesExtractor):
         )
 
     def forward(self, observations: th.Tensor) -> th.Tensor:
-        return self.linear(self.cnn(observations.contiguous().float()))
+        return self.linear(self.cnn(observations.contiguous()))

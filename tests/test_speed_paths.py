@@ -75,16 +75,32 @@ def test_dqn_trains_with_finite_q_values(precision: str, memory_format: str) -> 
     env.close()
 
 
+def test_bf16_fast_path_sees_the_same_frames_as_sb3() -> None:
+    """Scaling uint8 frames in bf16 gives the values SB3's float32 /255 gave the convolution."""
+    from stable_baselines3.common.preprocessing import preprocess_obs
+
+    model, env = tiny_model("ppo", "bf16", "contiguous")
+    policy = model.policy
+    frames = th.as_tensor(env.reset()).repeat(4, 1, 1, 1)  # uint8, batch of 8
+    with th.no_grad():
+        fast = policy.extract_features(frames)
+        with th.autocast("cpu", th.bfloat16):  # SB3's own path, then autocast's cast
+            sb3 = policy.features_extractor(preprocess_obs(frames, policy.observation_space))
+    assert fast.dtype == th.float32
+    assert th.equal(fast, sb3.float())
+    env.close()
+
+
 def wrapped_modules(model) -> list[str]:
-    """Modules whose forward was replaced on the instance (the autocast wrapper)."""
-    return [name for name, m in model.policy.named_modules() if "forward" in vars(m)]
+    """Modules whose extract_features was replaced on the instance (the bf16 fast path)."""
+    return [name for name, m in model.policy.named_modules() if "extract_features" in vars(m)]
 
 
 @pytest.mark.parametrize(("algo", "algo_class"), [("ppo", PPO), ("dqn", DQN)])
 def test_saved_model_is_a_plain_sb3_zip(tmp_path: Path, algo: str, algo_class: type) -> None:
     """The levers live on the model object; the zip loads as plain float32 SB3."""
     model, env = tiny_model(algo, "bf16", "channels_last")
-    assert wrapped_modules(model)  # the autocast wrapper is in place while training
+    assert wrapped_modules(model)  # the bf16 fast path is in place while training
     model.save(tmp_path / "model")
     archive = zipfile.ZipFile(tmp_path / "model.zip")
     assert all(b"simple_game.speed" not in archive.read(name) for name in archive.namelist())
