@@ -262,45 +262,80 @@ def print_table(table: dict[str, dict[str, Any]]) -> None:
             )
 
 
-def learning_parity(args: argparse.Namespace) -> dict[str, Any]:
-    """Equal-steps PPO scores of stock SB3 and the project, over ``--parity-seeds`` seeds.
+def parity_score(
+    game: str, pipeline: str, seed: int, steps: int, episodes: int, overrides: list[str]
+) -> float:
+    """Mean full-game score of one PPO model trained for ``steps`` on ``pipeline``'s env.
 
     Each model is judged on full games with real scores from its own pipeline's evaluation
-    env (what its user would see), with sampled actions. Reported: per-seed mean scores,
-    their mean and standard deviation, and Welch's t of project minus stock (|t| < 2: no
-    detectable difference at this number of seeds).
+    env (what its user would see), with sampled actions. ``overrides`` apply to the project.
     """
     from stable_baselines3.common.evaluation import evaluate_policy
 
     from simple_game.envs import EVAL_SEED_OFFSET
     from simple_game.hardware import resolve_device
 
-    scores: dict[str, list[float]] = {"stock SB3": [], "project": []}
-    for seed in range(args.parity_seeds):
-        for name in scores:
-            cfg = compose([f"env={args.game}", "algo=ppo", f"seed={seed}"])
-            make_env, make_model = (
-                (stock_env, stock_model) if name == "stock SB3" else (project_env, project_model)
+    stock = pipeline == "stock SB3"
+    cfg = compose([f"env={game}", "algo=ppo", f"seed={seed}", *([] if stock else overrides)])
+    make_env, make_model = (stock_env, stock_model) if stock else (project_env, project_model)
+    env = make_env(cfg, seed=seed)
+    eval_env = make_env(cfg, seed=seed + EVAL_SEED_OFFSET, n_envs=1, evaluation=True)
+    model = make_model(cfg, env, resolve_device(cfg.hardware.device))
+    model.learn(total_timesteps=steps)
+    score, _ = evaluate_policy(model, eval_env, n_eval_episodes=episodes, deterministic=False)
+    env.close()
+    eval_env.close()
+    print(f"  parity seed {seed} {pipeline:10s} score {score:.1f}", flush=True)
+    return float(score)
+
+
+def _one_thread_worker() -> None:
+    """Parallel parity jobs share the cores: one torch thread each, no oversubscription."""
+    from simple_game.hardware import configure_threads
+
+    configure_threads(1)
+
+
+def learning_parity(args: argparse.Namespace) -> dict[str, Any]:
+    """Equal-steps PPO scores of stock SB3 and the project, over ``--parity-seeds`` seeds.
+
+    ``--parity-jobs`` models train at once, in separate processes with one torch thread each.
+    Reported: per-seed mean scores, their mean and standard deviation, and Welch's t of
+    project minus stock (|t| < 2: no detectable difference at this number of seeds).
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    jobs = [(p, seed) for seed in range(args.parity_seeds) for p in ("stock SB3", "project")]
+    one_thread = _one_thread_worker if args.parity_jobs > 1 else None
+    with ProcessPoolExecutor(
+        args.parity_jobs, multiprocessing.get_context("spawn"), one_thread
+    ) as pool:
+        futures = {
+            job: pool.submit(
+                parity_score,
+                args.game,
+                job[0],
+                job[1],
+                args.parity_steps,
+                args.parity_episodes,
+                args.parity_overrides,
             )
-            env = make_env(cfg, seed=seed)
-            eval_env = make_env(cfg, seed=seed + EVAL_SEED_OFFSET, n_envs=1, evaluation=True)
-            model = make_model(cfg, env, resolve_device(cfg.hardware.device))
-            model.learn(total_timesteps=args.parity_steps)
-            rewards, _ = evaluate_policy(
-                model, eval_env, n_eval_episodes=args.parity_episodes, deterministic=False
-            )
-            scores[name].append(float(rewards))
-            print(f"  parity seed {seed} {name:10s} score {rewards:.1f}", flush=True)
-            env.close()
-            eval_env.close()
+            for job in jobs
+        }
+        scores = {
+            p: [futures[(p, s)].result() for s in range(args.parity_seeds)]
+            for p in ("stock SB3", "project")
+        }
     stock, project = (np.array(scores[k]) for k in ("stock SB3", "project"))
     stderr = np.sqrt(stock.var(ddof=1) / len(stock) + project.var(ddof=1) / len(project))
-    summary = {
+    summary: dict[str, Any] = {
         name: {"scores": values, "mean": float(np.mean(values)), "std": float(np.std(values))}
         for name, values in scores.items()
     }
     summary["welch_t"] = float((project.mean() - stock.mean()) / stderr) if stderr > 0 else 0.0
     summary["steps"] = args.parity_steps
+    summary["project_overrides"] = args.parity_overrides
     return summary
 
 
@@ -327,6 +362,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--parity-seeds", type=int, default=3, help="seeds for the check")
     parser.add_argument("--parity-episodes", type=int, default=5, help="eval games per model")
+    parser.add_argument(
+        "--parity-jobs", type=int, default=1, help="models trained at once (1 torch thread each)"
+    )
+    parser.add_argument(
+        "--parity-overrides",
+        nargs="*",
+        default=[],
+        help="config overrides for the project side, e.g. env.backend=ale_vector",
+    )
     parser.add_argument(
         "--json", type=Path, default=Path("bench.json"), help="where to write results"
     )
