@@ -27,7 +27,7 @@ SPEED_PATHS = [
 ]
 
 
-def tiny_model(algo: str, precision: str, memory_format: str):
+def tiny_model(algo: str, precision: str, memory_format: str, *extra: str):
     """The project's own model and env for ``algo``, shrunk to train in seconds."""
     small = {
         "ppo": ["algo.n_envs=2", "algo.n_steps=32", "algo.batch_size=32", "algo.n_epochs=1"],
@@ -42,6 +42,7 @@ def tiny_model(algo: str, precision: str, memory_format: str):
             f"hardware.memory_format={memory_format}",
             # fused Adam on the contiguous paths, PyTorch's default on the others: both run
             f"hardware.fused_optimizer={str(memory_format == 'contiguous').lower()}",
+            *extra,
         ],
         heavy=False,
     )
@@ -88,6 +89,19 @@ def test_bf16_fast_path_sees_the_same_frames_as_sb3() -> None:
             sb3 = policy.features_extractor(preprocess_obs(frames, policy.observation_space))
     assert fast.dtype == th.float32
     assert th.equal(fast, sb3.float())
+    env.close()
+
+
+def test_separate_actor_and_critic_extractors_train_in_bf16() -> None:
+    """share_features_extractor=false keeps SB3's path under autocast, returning a pair."""
+    model, env = tiny_model(
+        "ppo", "bf16", "contiguous", "+algo.policy_kwargs.share_features_extractor=false"
+    )
+    model.learn(total_timesteps=64)
+    frames = th.as_tensor(env.reset()).repeat(4, 1, 1, 1)
+    actor, critic = model.policy.extract_features(frames)
+    assert actor.dtype == critic.dtype == th.float32
+    assert th.isfinite(actor).all() and th.isfinite(critic).all()
     env.close()
 
 
