@@ -38,12 +38,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import torch as th
-from stable_baselines3.common.policies import BaseModel
-from stable_baselines3.common.preprocessing import is_image_space
-from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
 
 if TYPE_CHECKING:
     from stable_baselines3.common.base_class import BaseAlgorithm
+    from stable_baselines3.common.policies import BaseModel
+    from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +126,8 @@ def _fast_extract_features(policy: BaseModel, dtype: th.dtype) -> Callable[..., 
     every weight to bf16 on each call, which costs more than it saves on a single observation
     (DQN picks its action from one frame stack: 1.6 ms in bf16 against 1.2 ms in fp32 here).
     """
+    from stable_baselines3.common.preprocessing import is_image_space
+
     sb3_extract_features = policy.extract_features
     # An actor-critic with separate actor and critic extractors keeps SB3's path (a pair).
     one_extractor = getattr(policy, "share_features_extractor", True)
@@ -161,6 +162,9 @@ def apply_speed_settings(model: BaseAlgorithm, settings: SpeedSettings) -> None:
     Every features extractor is covered: PPO/A2C's shared one, and DQN's online and target
     Q-networks (``modules()`` visits a shared extractor once).
     """
+    # Imported here: config checks read this module's constants without loading SB3 and gym.
+    from stable_baselines3.common.policies import BaseModel
+
     policy = model.policy
     if settings.channels_last:
         # Only 4-D tensors (the conv weights) change layout; the values stay the same.
