@@ -36,6 +36,8 @@ ABLATIONS: dict[str, list[str]] = {
     "project, fused_optimizer=false": ["hardware.fused_optimizer=false"],
     "project, memory_format=channels_last": ["hardware.memory_format=channels_last"],
 }
+# The two sides of the learning-parity check.
+PARITY_PIPELINES = ("stock SB3", "project")
 # DQN overrides that make a short timed run look like most of a real one: rl-zoo3's 100k
 # learning_starts would only time random steps, and its 100k buffer needs ~5.6 GB of RAM;
 # a short exploration phase means the greedy policy (a forward pass per step) is timed.
@@ -275,7 +277,7 @@ def parity_score(
     from simple_game.envs import EVAL_SEED_OFFSET
     from simple_game.hardware import resolve_device
 
-    stock = pipeline == "stock SB3"
+    stock = pipeline == PARITY_PIPELINES[0]
     cfg = compose([f"env={game}", "algo=ppo", f"seed={seed}", *([] if stock else overrides)])
     make_env, make_model = (stock_env, stock_model) if stock else (project_env, project_model)
     env = make_env(cfg, seed=seed)
@@ -289,13 +291,6 @@ def parity_score(
     return float(score)
 
 
-def _one_thread_worker() -> None:
-    """Parallel parity jobs share the cores: one torch thread each, no oversubscription."""
-    from simple_game.hardware import configure_threads
-
-    configure_threads(1)
-
-
 def learning_parity(args: argparse.Namespace) -> dict[str, Any]:
     """Equal-steps PPO scores of stock SB3 and the project, over ``--parity-seeds`` seeds.
 
@@ -306,28 +301,28 @@ def learning_parity(args: argparse.Namespace) -> dict[str, Any]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    jobs = [(p, seed) for seed in range(args.parity_seeds) for p in ("stock SB3", "project")]
-    one_thread = _one_thread_worker if args.parity_jobs > 1 else None
-    with ProcessPoolExecutor(
-        args.parity_jobs, multiprocessing.get_context("spawn"), one_thread
-    ) as pool:
+    from simple_game.hardware import configure_threads
+
+    seeds = range(args.parity_seeds)
+    # Parallel jobs share the cores: one torch thread each, no oversubscription.
+    threads = (1,) if args.parity_jobs > 1 else (0,)
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(args.parity_jobs, spawn, configure_threads, threads) as pool:
         futures = {
-            job: pool.submit(
+            (pipeline, seed): pool.submit(
                 parity_score,
                 args.game,
-                job[0],
-                job[1],
+                pipeline,
+                seed,
                 args.parity_steps,
                 args.parity_episodes,
                 args.parity_overrides,
             )
-            for job in jobs
+            for seed in seeds
+            for pipeline in PARITY_PIPELINES
         }
-        scores = {
-            p: [futures[(p, s)].result() for s in range(args.parity_seeds)]
-            for p in ("stock SB3", "project")
-        }
-    stock, project = (np.array(scores[k]) for k in ("stock SB3", "project"))
+        scores = {p: [futures[(p, s)].result() for s in seeds] for p in PARITY_PIPELINES}
+    stock, project = (np.array(scores[k]) for k in PARITY_PIPELINES)
     stderr = np.sqrt(stock.var(ddof=1) / len(stock) + project.var(ddof=1) / len(project))
     summary: dict[str, Any] = {
         name: {"scores": values, "mean": float(np.mean(values)), "std": float(np.std(values))}
@@ -381,6 +376,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(
             f"--only: unknown measurement(s) {', '.join(sorted(unknown))}; use env, ppo, dqn"
         )
+    if args.parity_jobs < 1:
+        parser.error(f"--parity-jobs={args.parity_jobs}: use 1 or more")
+    if args.parity_overrides:
+        from simple_game.config import ConfigError
+        from simple_game.preflight import check_overrides
+
+        try:  # here, not in a worker process minutes later
+            check_overrides(["algo=ppo", f"env={args.game}", *args.parity_overrides], heavy=False)
+        except ConfigError as err:
+            parser.error(f"--parity-overrides: {err}")
     return args
 
 

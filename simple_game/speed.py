@@ -129,9 +129,13 @@ def _fast_extract_features(policy: BaseModel, dtype: th.dtype) -> Callable[..., 
     from stable_baselines3.common.preprocessing import is_image_space
 
     sb3_extract_features = policy.extract_features
-    # An actor-critic with separate actor and critic extractors keeps SB3's path (a pair).
-    one_extractor = getattr(policy, "share_features_extractor", True)
-    scales_images = policy.normalize_images and is_image_space(policy.observation_space)
+    # uint8 frames that SB3 would scale, and one extractor for them: an actor-critic with
+    # separate actor and critic extractors keeps SB3's path (which returns a pair).
+    scales_frames_here = (
+        policy.normalize_images
+        and is_image_space(policy.observation_space)
+        and getattr(policy, "share_features_extractor", True)
+    )
 
     @functools.wraps(sb3_extract_features)
     def extract_features(
@@ -140,7 +144,7 @@ def _fast_extract_features(policy: BaseModel, dtype: th.dtype) -> Callable[..., 
         if obs.shape[0] < AUTOCAST_MIN_BATCH:
             return sb3_extract_features(obs, features_extractor)
         with th.autocast(device_type=obs.device.type, dtype=dtype):
-            if scales_images and one_extractor and obs.dtype == th.uint8:
+            if scales_frames_here and obs.dtype == th.uint8:
                 extractor = (
                     policy.features_extractor if features_extractor is None else features_extractor
                 )
