@@ -29,6 +29,22 @@ def test_same_architecture_as_nature_cnn() -> None:
     assert th.allclose(ours(x), theirs(x))
 
 
+@pytest.mark.parametrize("algo", ["ppo", "a2c", "dqn", "qrdqn"])
+@pytest.mark.parametrize("policy", ["simple_nature_cnn", "nature_cnn"])
+def test_whole_network_is_sb3_cnn_policy(algo: str, policy: str) -> None:
+    """No extra layers around the CNN: SB3 adds two 64-unit tanh layers before the heads
+    for any extractor that is not its own NatureCNN, unless the config says ``net_arch: []``."""
+    from simple_game.bench import compose, project_env, project_model, stock_model
+
+    cfg = compose([f"algo={algo}", f"policy={policy}", "env.n_envs=2"])
+    env = project_env(cfg, seed=0)
+    ours, stock = (make(cfg, env, th.device("cpu")).policy for make in (project_model, stock_model))
+    assert {k: v.shape for k, v in ours.state_dict().items()} == {
+        k: v.shape for k, v in stock.state_dict().items()
+    }
+    env.close()
+
+
 def test_flatten_size_from_arithmetic_without_sample_forward(monkeypatch) -> None:
     def no_sampling(*_: object) -> None:
         raise AssertionError("SimpleNatureCNN must not sample the observation space")
