@@ -233,8 +233,9 @@ def _train(cfg: DictConfig, run_dir: Path, record: RunRecord) -> float:
 def _model(cfg: DictConfig, run_dir: Path, env: VecEnv, device: object) -> BaseAlgorithm:
     """A fresh model, or, when resuming, the latest checkpoint with its replay buffer."""
     from hydra.utils import get_class
+    from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
 
-    from simple_game.checkpoints import latest_replay_buffer, list_checkpoints
+    from simple_game.checkpoints import latest_replay_buffer, list_checkpoints, load_replay_buffer
     from simple_game.models import build_model, speed_up
 
     if not cfg.resume:
@@ -243,8 +244,8 @@ def _model(cfg: DictConfig, run_dir: Path, env: VecEnv, device: object) -> BaseA
     model = get_class(cfg.algo._target_).load(path, env=env, device=device)
     speed_up(model, cfg)  # precision and memory format are not stored in the zip
     buffer = latest_replay_buffer(run_dir, steps)
-    if buffer is not None and hasattr(model, "load_replay_buffer"):
-        model.load_replay_buffer(buffer)
+    if buffer is not None and isinstance(model, OffPolicyAlgorithm):
+        load_replay_buffer(model, buffer)
     log.info(
         "Resuming from %s (%s steps%s).",
         path.name,

@@ -72,6 +72,13 @@ def tensorboard_scalars(run_dir: Path) -> dict[str, list[tuple[int, float]]]:
     return scalars
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _sb3_default_logs_in_tmp_path(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """SB3 makes an empty /tmp/SB3-<time> folder for each learn() of a model with no logger
+    of its own; keep those inside pytest's temporary directory, which pytest cleans up."""
+    os.environ["SB3_LOGDIR"] = str(tmp_path_factory.mktemp("sb3_default_logs"))
+
+
 @pytest.fixture
 def workdir(tmp_path: Path) -> Path:
     """An empty directory to launch commands from (runs/ and multirun/ land here)."""

@@ -10,12 +10,14 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from stable_baselines3 import DQN
 
 from simple_game.checkpoints import (
     check_checkpoint,
     list_checkpoints,
+    load_replay_buffer,
     save_checkpoint,
     thin_checkpoints,
 )
@@ -136,9 +138,10 @@ import sys
 from pathlib import Path
 from stable_baselines3 import DQN
 from simple_game.checkpoints import save_checkpoint
-# A 2M-transition buffer makes each save take a moment, so kills land mid-save.
+# A full 2M-transition buffer makes each save take a moment, so kills land mid-save.
 model = DQN("MlpPolicy", "CartPole-v1", buffer_size=2_000_000, learning_starts=10**9, device="cpu")
 model.learn(500)
+model.replay_buffer.full = True  # saved whole, as after the buffer wraps
 print("ready", flush=True)
 while True:  # save over and over until killed
     model.num_timesteps += 1
@@ -178,3 +181,27 @@ def test_thinning_keeps_the_newest_checkpoints_and_one_replay_buffer(tmp_path: P
     assert [p.name for p in (tmp_path / "checkpoints").glob("*.pkl")] == [
         "replay_buffer_400_steps.pkl"
     ]
+
+
+@pytest.mark.parametrize("steps", [300, 2500])  # part-filled, and wrapped round (full)
+def test_a_saved_replay_buffer_comes_back_identical(steps: int, tmp_path: Path) -> None:
+    model = DQN("MlpPolicy", "CartPole-v1", buffer_size=1000, learning_starts=10**9, device="cpu")
+    model.learn(steps)
+    before = model.replay_buffer
+    assert before is not None and before.full == (steps > 1000)
+    save_checkpoint(model, tmp_path, "dqn", with_replay_buffer=True)
+    saved = tmp_path / "checkpoints" / f"replay_buffer_{steps}_steps.pkl"
+    # Only written rows go to disk: 300 of 1000 rows is well under half the full buffer.
+    rows = ("observations", "next_observations", "actions", "rewards", "dones", "timeouts")
+    full_size = sum(getattr(before, name).nbytes for name in rows)
+    assert (saved.stat().st_size < full_size / 2) == (steps == 300)
+
+    resumed = DQN.load(list_checkpoints(tmp_path)[-1][1], device="cpu")
+    load_replay_buffer(resumed, saved)
+    after = resumed.replay_buffer
+    assert after is not None and (after.pos, after.full) == (before.pos, before.full)
+    for name in rows:
+        assert np.array_equal(getattr(after, name), getattr(before, name)), name
+    resumed.set_env(model.get_env())
+    resumed.learn(48, reset_num_timesteps=False)  # and it keeps filling from where it was
+    assert after.pos == (before.pos + 48) % 1000
