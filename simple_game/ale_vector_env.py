@@ -1,13 +1,19 @@
-"""ale-py's C++ vector env behind SB3's ``VecEnv`` interface (``env.backend=ale_vector``).
+"""ale-py's C++ Atari env behind SB3's ``VecEnv`` interface (``env.backend=ale_vector``).
 
-``ale_py.vector_env.AtariVectorEnv`` steps all games in C++ threads and does the DeepMind
-preprocessing natively (frame skip + max-pool, no-op and FIRE resets, 84x84 grayscale,
-frame stack), about twice as fast as SB3's Python wrappers in a ``DummyVecEnv``. Its
-observations come out stacked and channel-first, ``(n_envs, 4, 84, 84)`` uint8, which SB3
-recognises as a channel-first image: no ``VecFrameStack``/``VecTransposeImage`` on top.
+``ale_py.vector_env.AtariVectorEnv`` emulates the game and does the DeepMind preprocessing
+(frame skip + max-pool, no-op resets, 84x84 grayscale) in C++, on a worker thread that runs
+while Python does other work: a game step costs about a quarter of SB3's Python wrappers in a
+``DummyVecEnv``. This adapter gives it the semantics of the SB3 pipeline in
+:mod:`simple_game.envs`, step for step:
 
-This adapter gives it the semantics of the SB3 pipeline in :mod:`simple_game.envs`:
-
+* **One C++ env per game.** An ``AtariVectorEnv`` steps all its games together, but SB3's
+  ``AtariWrapper`` sometimes plays a few steps in one game alone (next point), so each game
+  gets its own single-game ``AtariVectorEnv``. ``step_async`` sends every game its action
+  before waiting for any, so the games still run in parallel on their threads.
+* **Reset steps.** SB3's ``FireResetEnv`` presses FIRE, then action 2, after every reset of a
+  game that has FIRE, and ``EpisodicLifeEnv`` turns a lost life into a reset that first takes
+  a NOOP step. The agent never sees these steps; their points count in the game's score (SB3's
+  ``Monitor`` sits under the wrappers). The adapter plays the same steps (``_restart``).
 * **Rewards** are clipped to their sign here, in training only. The C++ clipping is off,
   because it would hide the real score from the episode statistics.
 * **Life loss** ends a training episode through ``life_loss_info=True``: the env reports
@@ -17,22 +23,20 @@ This adapter gives it the semantics of the SB3 pipeline in :mod:`simple_game.env
   score and its length in raw frames, exactly what SB3's ``Monitor`` reports in the SB3
   pipeline. ``env_is_wrapped(Monitor)`` says True so that ``evaluate_policy`` counts full
   games from these entries rather than every ``done``.
-* **Terminal observations**: ``autoreset_mode="SameStep"`` resets a finished game inside
-  the step, so the returned observation is the new game's first one and
-  ``info["terminal_observation"]`` is the last frame of the old game (taken from
-  ``final_obs``, which is only valid for games that really reset; after a life loss the game
-  has not reset and the current observation is the terminal one).
+* **Frames** come out one per step, channel-first ``(n_envs, 1, 84, 84)`` uint8;
+  :func:`make_ale_vector_env` stacks them with SB3's ``VecFrameStack``, which also clears the
+  stack at every episode end and builds the stacked terminal observations, as in the SB3
+  pipeline. ``autoreset_mode="SameStep"`` resets a finished game inside the step, and
+  ``info["terminal_observation"]`` is the old game's last frame (``final_obs``, only valid for
+  games that really reset; after a lost life the current frame is the terminal one).
 
 Known, small differences from the SB3 pipeline (see docs/performance.md): the grayscale
-conversion and resize are ALE's, not OpenCV's, so pixels differ slightly; after a lost life
-the frame stack keeps the previous frames (SB3's ``VecFrameStack`` clears it) and nothing
-presses FIRE for the agent (SB3's ``FireResetEnv`` does). Rendering is not available: record
-videos from an ``env.backend=sb3`` env.
+conversion and resize are ALE's, not OpenCV's, so pixels differ slightly; a reset takes 0-29
+no-ops (SB3: 1-30). Rendering is not available: record videos from an ``env.backend=sb3`` env.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -40,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 import gymnasium as gym
 import numpy as np
 from stable_baselines3.common.monitor import Monitor
+from stable_baselines3.common.vec_env import VecFrameStack
 from stable_baselines3.common.vec_env.base_vec_env import (
     VecEnv,
     VecEnvIndices,
@@ -52,6 +57,8 @@ from simple_game.envs import ale_kwargs, register_atari_games, wrapper_kwargs
 if TYPE_CHECKING:
     from omegaconf import DictConfig
 
+NOOP, FIRE = 0, 1  # action indices in the minimal action set of every game with FIRE
+
 
 def rom_name(env_id: str) -> str:
     """The ROM an env id plays, e.g. ``BreakoutNoFrameskip-v4`` -> ``breakout``.
@@ -63,15 +70,14 @@ def rom_name(env_id: str) -> str:
 
 
 class AleVectorVecEnv(VecEnv):
-    """SB3 ``VecEnv`` over ``ale_py``'s ``AtariVectorEnv`` (see the module docstring).
+    """SB3 ``VecEnv`` over one ``ale_py`` ``AtariVectorEnv`` per game (see the module docstring).
 
     :param game: ROM name, e.g. ``"breakout"``.
     :param n_envs: number of games stepped together.
     :param clip_reward: return reward signs instead of rewards (training).
     :param terminal_on_life_loss: end an episode at each lost life (training).
-    :param num_threads: C++ worker threads; 0 means one per core, at most one per game.
     :param vector_kwargs: the remaining ``AtariVectorEnv`` arguments (frame skip, sticky
-        actions, no-ops, frame stack, screen size, frame cap).
+        actions, no-ops, screen size, frame cap).
     """
 
     def __init__(
@@ -80,27 +86,34 @@ class AleVectorVecEnv(VecEnv):
         n_envs: int,
         clip_reward: bool,
         terminal_on_life_loss: bool,
-        num_threads: int = 0,
         **vector_kwargs: Any,
     ) -> None:
         from ale_py.vector_env import AtariVectorEnv
 
         self.render_mode = None  # no render() in the C++ env; VecEnv.__init__ asks for it
-        self._env = AtariVectorEnv(
-            game,
-            n_envs,
-            # More threads than games only adds hand-offs (DQN steps a single game).
-            num_threads=num_threads or min(n_envs, os.cpu_count() or 1),
-            autoreset_mode="SameStep",
-            life_loss_info=terminal_on_life_loss,
-            episodic_life=False,
-            reward_clipping=False,  # clipped below, so the raw score stays available
-            use_fire_reset=True,
-            maxpool=True,
-            grayscale=True,
-            **vector_kwargs,
-        )
-        super().__init__(n_envs, self._env.single_observation_space, self._env.single_action_space)
+        self._games = [
+            AtariVectorEnv(
+                game,
+                1,
+                num_threads=1,  # one worker thread per game
+                autoreset_mode="SameStep",
+                life_loss_info=terminal_on_life_loss,
+                episodic_life=False,
+                reward_clipping=False,  # clipped below, so the raw score stays available
+                use_fire_reset=False,  # FIRE is pressed in _restart, as SB3 does it
+                maxpool=True,
+                grayscale=True,
+                stack_num=1,  # stacked by VecFrameStack (make_ale_vector_env)
+                **vector_kwargs,
+            )
+            for _ in range(n_envs)
+        ]
+        first = self._games[0]
+        super().__init__(n_envs, first.single_observation_space, first.single_action_space)
+        # SB3's AtariWrapper adds FireResetEnv only for games with a FIRE action.
+        fire = "FIRE" in [action.name for action in first.ale.get_action_set()]
+        self._after_reset = [FIRE, 2] if fire else []
+        self._after_life_loss = [NOOP, *self._after_reset]
         self.clip_reward = clip_reward
         self._started = time.monotonic()
         self._returns = np.zeros(n_envs, dtype=np.float64)
@@ -108,54 +121,90 @@ class AleVectorVecEnv(VecEnv):
         # env ever played, episode_frame_number restarts with each game, so their difference
         # changes exactly when a game was reset.
         self._game_start = np.zeros(n_envs, dtype=np.int64)
-        self._actions = np.zeros(n_envs, dtype=np.int64)
 
     def reset(self) -> VecEnvObs:
-        seeds = None if self._seeds[0] is None else np.asarray(self._seeds, dtype=np.int64)
-        obs, info = self._env.reset(seed=seeds)
+        frames = []
+        for i, game in enumerate(self._games):
+            seed = self._seeds[i]
+            obs, info = game.reset(seed=None if seed is None else np.array([seed]))
+            self._returns[i] = 0.0
+            self._game_start[i] = _game_start(info)
+            frames.append(self._restart(i, self._after_reset, obs))
         self._reset_seeds()
-        self._returns[:] = 0.0
-        self._game_start = self._start_frames(info)
-        return obs
+        return np.concatenate(frames)
 
     def step_async(self, actions: np.ndarray) -> None:
-        # The C++ env asserts int32/int64 actions of shape (n_envs,); SB3 may pass (n, 1).
-        self._actions = np.asarray(actions, dtype=np.int64).reshape(self.num_envs)
-        self._env.send(self._actions)
+        # Every game gets its action before any result is awaited: they step in parallel.
+        # The C++ env asserts int32/int64 actions of shape (1,); SB3 may pass (n, 1).
+        actions = np.asarray(actions, dtype=np.int64).reshape(self.num_envs, 1)
+        for game, action in zip(self._games, actions, strict=True):
+            game.send(action)
 
     def step_wait(self) -> VecEnvStepReturn:
-        obs, raw_rewards, terminated, truncated, info = self._env.recv()
-        raw_rewards = raw_rewards.astype(np.float32)
-        self._returns += raw_rewards
-        starts = self._start_frames(info)
-        game_over = starts != self._game_start
-        dones = terminated | truncated
-        infos: list[dict[str, Any]] = [{"lives": int(lives)} for lives in info["lives"]]
-        for i in np.flatnonzero(dones | game_over):
-            infos[i]["TimeLimit.truncated"] = bool(truncated[i] and not terminated[i])
-            if game_over[i]:
-                infos[i]["terminal_observation"] = info["final_obs"][i].copy()
-                infos[i]["episode"] = {
-                    "r": float(self._returns[i]),
-                    "l": int(starts[i] - self._game_start[i]),  # raw frames, as Monitor counts
-                    "t": round(time.monotonic() - self._started, 6),
-                }
-                self._returns[i] = 0.0
-            else:  # a lost life: the game goes on, this frame is the episode's last
-                infos[i]["terminal_observation"] = obs[i].copy()
-        self._game_start = starts
-        rewards = np.sign(raw_rewards) if self.clip_reward else raw_rewards
-        return obs, rewards, dones, infos
+        frames = []
+        rewards = np.zeros(self.num_envs, dtype=np.float32)
+        dones = np.zeros(self.num_envs, dtype=bool)
+        infos: list[dict[str, Any]] = []
+        for i, game in enumerate(self._games):
+            obs, reward, terminated, truncated, info = game.recv()
+            rewards[i] = reward[0]
+            self._returns[i] += reward[0]
+            dones[i] = terminated[0] or truncated[0]
+            step_info: dict[str, Any] = {"lives": int(info["lives"][0])}
+            if dones[i]:
+                step_info["TimeLimit.truncated"] = bool(truncated[0] and not terminated[0])
+            episode = self._game_over(i, info)
+            if episode is not None:  # the C++ env has already started the next game
+                step_info["terminal_observation"] = info["final_obs"][0]
+                step_info["episode"] = episode
+                obs = self._restart(i, self._after_reset, obs)
+            elif dones[i]:  # a lost life: the game goes on, this frame is the episode's last
+                step_info["terminal_observation"] = obs[0]
+                obs = self._restart(i, self._after_life_loss, obs)
+            frames.append(obs)
+            infos.append(step_info)
+        return (
+            np.concatenate(frames),
+            np.sign(rewards) if self.clip_reward else rewards,
+            dones,
+            infos,
+        )
 
-    @staticmethod
-    def _start_frames(info: dict[str, np.ndarray]) -> np.ndarray:
-        return info["frame_number"].astype(np.int64) - info["episode_frame_number"]
+    def _restart(self, i: int, actions: list[int], obs: np.ndarray) -> np.ndarray:
+        """Play SB3's reset ``actions`` in game ``i`` alone; return the frame after them.
+
+        As in SB3, a game that ends during these steps is not reported (SB3's FireResetEnv
+        drops the info of its own steps); it just starts again.
+        """
+        game = self._games[i]
+        for action in actions:
+            game.send(np.array([action]))
+            obs, reward, _, _, info = game.recv()
+            self._returns[i] += reward[0]  # Monitor, under SB3's wrappers, counts these points
+            if self._game_over(i, info) is not None:
+                break
+        return obs
+
+    def _game_over(self, i: int, info: dict[str, np.ndarray]) -> dict[str, float] | None:
+        """Monitor's ``info["episode"]`` if game ``i`` was just reset, else None."""
+        start = _game_start(info)
+        if start == self._game_start[i]:
+            return None
+        episode = {
+            "r": float(self._returns[i]),
+            "l": int(start - self._game_start[i]),  # raw frames, as Monitor counts
+            "t": round(time.monotonic() - self._started, 6),
+        }
+        self._game_start[i] = start
+        self._returns[i] = 0.0
+        return episode
 
     def close(self) -> None:
-        self._env.close()
+        for game in self._games:
+            game.close()
 
     def get_attr(self, attr_name: str, indices: VecEnvIndices = None) -> list[Any]:
-        """All games share one C++ env, so an attribute has the same value for each."""
+        """All games share this adapter's settings, so an attribute has the same value for each."""
         return [getattr(self, attr_name) for _ in self._indices(indices)]
 
     def set_attr(self, attr_name: str, value: Any, indices: VecEnvIndices = None) -> None:
@@ -188,9 +237,14 @@ class AleVectorVecEnv(VecEnv):
         return [indices] if isinstance(indices, int) else indices
 
 
+def _game_start(info: dict[str, np.ndarray]) -> int:
+    """The raw frame at which a single-game env's current game started."""
+    return int(info["frame_number"][0]) - int(info["episode_frame_number"][0])
+
+
 def make_ale_vector_env(
-    env_cfg: DictConfig, n_envs: int, seed: int, evaluation: bool, num_threads: int = 0
-) -> AleVectorVecEnv:
+    env_cfg: DictConfig, n_envs: int, seed: int, evaluation: bool
+) -> VecFrameStack:
     """The ``ale_vector`` counterpart of :func:`simple_game.envs.make_env` (same config keys).
 
     The emulator settings come from the same helpers as the SB3 pipeline: sticky actions and
@@ -204,14 +258,12 @@ def make_ale_vector_env(
         n_envs,
         clip_reward=wrapper["clip_reward"],
         terminal_on_life_loss=wrapper["terminal_on_life_loss"],
-        num_threads=num_threads,
         repeat_action_probability=emulator["repeat_action_probability"],
         max_num_frames_per_episode=emulator["max_num_frames_per_episode"],
         frameskip=wrapper["frame_skip"],
         noop_max=wrapper["noop_max"],
         img_height=wrapper["screen_size"],
         img_width=wrapper["screen_size"],
-        stack_num=int(env_cfg.frame_stack),
     )
     venv.seed(seed)
-    return venv
+    return VecFrameStack(venv, n_stack=int(env_cfg.frame_stack))
