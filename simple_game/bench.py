@@ -29,9 +29,9 @@ from typing import Any
 
 import numpy as np
 
-# Ablations: the project's pipeline with one default overridden (the C++ env is opt-in).
+# Ablations: the project's pipeline with one default switched back to SB3's own way.
 ABLATIONS: dict[str, list[str]] = {
-    "project, env.backend=ale_vector": ["env.backend=ale_vector"],
+    "project, env.backend=sb3": ["env.backend=sb3"],
     "project, precision=fp32": ["hardware.precision=fp32"],
     "project, fused_optimizer=false": ["hardware.fused_optimizer=false"],
     "project, memory_format=channels_last": ["hardware.memory_format=channels_last"],
@@ -364,7 +364,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--parity-overrides",
         nargs="*",
         default=[],
-        help="config overrides for the project side, e.g. env.backend=ale_vector",
+        help="config overrides for the project side, e.g. env.backend=sb3",
     )
     parser.add_argument(
         "--json", type=Path, default=Path("bench.json"), help="where to write results"

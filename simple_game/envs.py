@@ -111,9 +111,9 @@ def make_env(
         ``"human"`` to open a live window; None renders nothing (fastest).
 
     ``env.backend`` picks the implementation: ``sb3`` is the pipeline described above,
-    ``ale_vector`` ale-py's C++ vector env with the same semantics (about twice as fast, see
-    :mod:`simple_game.ale_vector_env`). The C++ env cannot render, so a ``render_mode``
-    always gets the ``sb3`` pipeline.
+    ``ale_vector`` (the default) ale-py's C++ env with the same semantics, its games about
+    twice as fast (see :mod:`simple_game.ale_vector_env`). The C++ env cannot render, so a
+    ``render_mode`` always gets the ``sb3`` pipeline.
     """
     from stable_baselines3.common.env_util import make_atari_env
     from stable_baselines3.common.vec_env import VecFrameStack

@@ -6,7 +6,10 @@ test machine, so their ``auto`` choices are checked with plain ``torch.device`` 
 
 from __future__ import annotations
 
+import os
 import platform
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -160,3 +163,22 @@ def test_cpu_flags_are_read_from_cpuinfo(tmp_path: Path) -> None:
     assert not cpu_has_native_bf16(plain)
     assert cpu_has_native_bf16(bf16) == (platform.system() == "Linux")
     assert not cpu_has_native_bf16(tmp_path / "missing")
+
+
+@pytest.mark.parametrize(
+    ("own", "expected"),
+    [
+        ({}, "10000"),  # nothing set: the project's shorter spin
+        ({"GOMP_SPINCOUNT": "300000"}, "300000"),  # the user's own value wins
+        ({"OMP_WAIT_POLICY": "passive"}, None),  # so does the user's own policy
+    ],
+)
+def test_importing_simple_game_shortens_openmp_spinning_unless_set(
+    own: dict[str, str], expected: str | None
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("GOMP_SPINCOUNT", "OMP_WAIT_POLICY")}
+    code = "import os, simple_game; print(os.environ.get('GOMP_SPINCOUNT'))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], env={**env, **own}, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == str(expected)
