@@ -1,10 +1,11 @@
 """ale-py's C++ Atari env behind SB3's ``VecEnv`` interface (``env.backend=ale_vector``).
 
 ``ale_py.vector_env.AtariVectorEnv`` emulates the game and does the DeepMind preprocessing
-(frame skip + max-pool, no-op resets, 84x84 grayscale) in C++, on a worker thread that runs
-while Python does other work: a game step costs about a quarter of SB3's Python wrappers in a
-``DummyVecEnv``. This adapter gives it the semantics of the SB3 pipeline in
-:mod:`simple_game.envs`, step for step:
+(frame skip + max-pool, no-op resets, 84x84 grayscale) in C++, each game on a worker thread
+of its own: on 2 cores the games step about twice as fast as SB3's Python wrappers in a
+``DummyVecEnv``, which play them one after another in Python's single thread (about the same
+CPU work per step; the gain is both cores at once). This adapter gives it the semantics of
+the SB3 pipeline in :mod:`simple_game.envs`, step for step:
 
 * **One C++ env per game.** An ``AtariVectorEnv`` steps all its games together, but SB3's
   ``AtariWrapper`` sometimes plays a few steps in one game alone (next point), so each game

@@ -1,7 +1,7 @@
 """Make the network of an SB3 model faster without changing what it learns or how it saves.
 
 On a CPU, PPO and DQN spend most of their time in the convolutions of the Nature CNN (with
-the default ``ale_vector`` env backend, the games take about a quarter of a PPO run). Three
+the default ``ale_vector`` env backend, the games take a quarter to a third of a PPO run). Three
 levers help:
 
 * **bfloat16 autocast**: convolutions and the big linear layer run in bfloat16 on CPUs with
