@@ -83,7 +83,7 @@ def stock_model(cfg: Any, env: Any, device: Any) -> Any:
     from simple_game.models import algo_kwargs
 
     kwargs = algo_kwargs(cfg.algo)
-    return instantiate(
+    model = instantiate(
         kwargs,
         policy="CnnPolicy",
         env=env,
@@ -92,6 +92,7 @@ def stock_model(cfg: Any, env: Any, device: Any) -> Any:
         verbose=0,
         _convert_="all",
     )
+    return without_log_folder(model)
 
 
 def project_env(cfg: Any, seed: int, n_envs: int | None = None, evaluation: bool = False) -> Any:
@@ -103,7 +104,20 @@ def project_env(cfg: Any, seed: int, n_envs: int | None = None, evaluation: bool
 def project_model(cfg: Any, env: Any, device: Any) -> Any:
     from simple_game.models import build_model
 
-    return build_model(cfg, env, device)
+    return without_log_folder(build_model(cfg, env, device))
+
+
+def without_log_folder(model: Any) -> Any:
+    """Give ``model`` SB3's silent logger, minus the folder.
+
+    An SB3 model with no logger of its own creates an empty ``/tmp/SB3-<time>`` folder on every
+    ``learn()`` (SB3's default log folder); the bench trains dozens of models. Both sides get
+    this logger, which writes nothing, as SB3's own does at ``verbose=0``.
+    """
+    from stable_baselines3.common.logger import Logger
+
+    model.set_logger(Logger(folder=None, output_formats=[]))
+    return model
 
 
 Timing = tuple[int, float, float]  # (agent steps, wall-clock seconds, process CPU seconds)
