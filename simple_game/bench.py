@@ -305,12 +305,42 @@ def parity_score(
     return float(score)
 
 
+def compare_scores(stock: list[float], project: list[float]) -> dict[str, Any]:
+    """Per-seed scores of both sides, their means and spreads, and two t statistics.
+
+    * ``welch_t``: project minus stock, treating the two sets of seeds as independent.
+    * ``paired_t``: the mean of the per-seed differences over its standard error. Seed ``s``
+      gives both sides the same initial network and the same evaluation games, so a seed that
+      is hard for one tends to be hard for the other; comparing seed by seed takes that
+      shared part out and is the sharper test.
+
+    Both are 0 where there is no spread to divide by (fewer than 2 seeds, or equal scores).
+    """
+    s, p = np.asarray(stock, dtype=float), np.asarray(project, dtype=float)
+    summary: dict[str, Any] = {
+        name: {
+            "scores": [float(v) for v in values],
+            "mean": float(values.mean()),
+            "std": float(values.std()),
+        }
+        for name, values in zip(PARITY_PIPELINES, (s, p), strict=True)
+    }
+    n = len(s)
+    stderr = np.sqrt(s.var(ddof=1) / n + p.var(ddof=1) / n) if n > 1 else 0.0
+    summary["welch_t"] = float((p.mean() - s.mean()) / stderr) if stderr > 0 else 0.0
+    diffs = p - s
+    paired_stderr = diffs.std(ddof=1) / np.sqrt(n) if n > 1 else 0.0
+    summary["differences"] = [round(float(d), 3) for d in diffs]
+    summary["paired_t"] = float(diffs.mean() / paired_stderr) if paired_stderr > 0 else 0.0
+    return summary
+
+
 def learning_parity(args: argparse.Namespace) -> dict[str, Any]:
     """Equal-steps PPO scores of stock SB3 and the project, over ``--parity-seeds`` seeds.
 
     ``--parity-jobs`` models train at once, in separate processes with one torch thread each.
-    Reported: per-seed mean scores, their mean and standard deviation, and Welch's t of
-    project minus stock (|t| < 2: no detectable difference at this number of seeds).
+    Reported: per-seed mean scores, their mean and standard deviation, and Welch's and the
+    paired t of project minus stock (see :func:`compare_scores`).
     """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -336,13 +366,7 @@ def learning_parity(args: argparse.Namespace) -> dict[str, Any]:
             for pipeline in PARITY_PIPELINES
         }
         scores = {p: [futures[(p, s)].result() for s in seeds] for p in PARITY_PIPELINES}
-    stock, project = (np.array(scores[k]) for k in PARITY_PIPELINES)
-    stderr = np.sqrt(stock.var(ddof=1) / len(stock) + project.var(ddof=1) / len(project))
-    summary: dict[str, Any] = {
-        name: {"scores": values, "mean": float(np.mean(values)), "std": float(np.std(values))}
-        for name, values in scores.items()
-    }
-    summary["welch_t"] = float((project.mean() - stock.mean()) / stderr) if stderr > 0 else 0.0
+    summary = compare_scores(*(scores[k] for k in PARITY_PIPELINES))
     summary["steps"] = args.parity_steps
     summary["project_overrides"] = args.parity_overrides
     return summary
@@ -425,7 +449,8 @@ def main(argv: list[str] | None = None) -> None:
             f"\nLearning parity after {args.parity_steps:,} PPO steps, {args.parity_seeds} seeds: "
             f"stock {parity['stock SB3']['mean']:.1f} +- {parity['stock SB3']['std']:.1f}, "
             f"project {parity['project']['mean']:.1f} +- {parity['project']['std']:.1f}, "
-            f"Welch t = {parity['welch_t']:.2f}"
+            f"Welch t = {parity['welch_t']:.2f}, paired t = {parity['paired_t']:.2f} "
+            f"(per-seed differences {parity['differences']})"
         )
     args.json.write_text(json.dumps(report, indent=2))
     print(f"\nWrote {args.json}")

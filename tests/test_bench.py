@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from simple_game.bench import main
+from simple_game.bench import compare_scores, main
 
 
 @pytest.mark.slow
@@ -51,3 +51,22 @@ def test_unknown_measurement_is_refused_with_the_allowed_ones(
         main(["--only", "ppo,sac"])
     assert exit_info.value.code != 0
     assert "--only: unknown measurement(s) sac; use env, ppo, dqn" in capsys.readouterr().err
+
+
+def test_learning_check_reports_welch_and_paired_t() -> None:
+    # The 250k-step Breakout check of 2026-11-24 (docs/performance.md): the project scored
+    # lower on every seed, which the paired t sees and Welch's t, blind to the pairing, does not.
+    stock, project = [7.3, 9.8, 2.1, 8.6], [6.4, 7.0, 1.3, 5.8]
+    summary = compare_scores(stock, project)
+    assert summary["stock SB3"]["scores"] == stock
+    assert summary["project"]["mean"] == pytest.approx(5.125)
+    assert summary["differences"] == pytest.approx([-0.9, -2.8, -0.8, -2.8])
+    assert summary["welch_t"] == pytest.approx(-0.85, abs=0.01)
+    assert summary["paired_t"] == pytest.approx(-3.24, abs=0.01)
+    json.dumps(summary)  # goes into bench.json as it is
+
+
+def test_learning_check_with_one_seed_has_no_t() -> None:
+    summary = compare_scores([3.0], [4.0])
+    assert summary["welch_t"] == summary["paired_t"] == 0.0
+    assert summary["differences"] == [1.0]
