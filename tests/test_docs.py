@@ -111,6 +111,7 @@ KNOWN_TERMS = {
     "learning rate",
     "gradient clipping",
     "seed",
+    "t statistic",
     "episode",
     "timestep",
 }
