@@ -31,9 +31,13 @@ the SB3 pipeline in :mod:`simple_game.envs`, step for step:
   ``info["terminal_observation"]`` is the old game's last frame (``final_obs``, only valid for
   games that really reset; after a lost life the current frame is the terminal one).
 
-Known, small differences from the SB3 pipeline (see docs/performance.md): the grayscale
-conversion and resize are ALE's, not OpenCV's, so pixels differ slightly; a reset takes 0-29
-no-ops (SB3: 1-30). Rendering is not available: record videos from an ``env.backend=sb3`` env.
+With the random no-ops off, both pipelines give the same frames, rewards, dones and episode
+statistics for the same actions, step for step (tests/test_ale_vector_env.py). What differs
+(see docs/performance.md): a reset takes 0-29 no-ops drawn by ale-py's generator (SB3: 1-30
+from gymnasium's), so the same seed starts different games; at game over the newest frame of
+the terminal observation pools a frame from the step before (unused by learning: a finished
+game has no value to bootstrap). Rendering is not available: record videos from an
+``env.backend=sb3`` env.
 """
 
 from __future__ import annotations

@@ -347,7 +347,7 @@ def learning_parity(args: argparse.Namespace) -> dict[str, Any]:
 
     from simple_game.hardware import configure_threads
 
-    seeds = range(args.parity_seeds)
+    seeds = range(args.parity_first_seed, args.parity_first_seed + args.parity_seeds)
     # Parallel jobs share the cores: one torch thread each, no oversubscription.
     threads = (1,) if args.parity_jobs > 1 else (0,)
     spawn = multiprocessing.get_context("spawn")
@@ -367,6 +367,7 @@ def learning_parity(args: argparse.Namespace) -> dict[str, Any]:
         }
         scores = {p: [futures[(p, s)].result() for s in seeds] for p in PARITY_PIPELINES}
     summary = compare_scores(*(scores[k] for k in PARITY_PIPELINES))
+    summary["seeds"] = list(seeds)
     summary["steps"] = args.parity_steps
     summary["project_overrides"] = args.parity_overrides
     return summary
@@ -394,6 +395,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--parity-steps", type=int, default=0, help="PPO steps per seed for the learning check"
     )
     parser.add_argument("--parity-seeds", type=int, default=3, help="seeds for the check")
+    parser.add_argument(
+        "--parity-first-seed",
+        type=int,
+        default=0,
+        help="first seed, so a later run can add seeds to an earlier one's",
+    )
     parser.add_argument("--parity-episodes", type=int, default=5, help="eval games per model")
     parser.add_argument(
         "--parity-jobs", type=int, default=1, help="models trained at once (1 torch thread each)"
@@ -446,7 +453,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.parity_steps > 0:
         report["learning_parity"] = parity = learning_parity(args)
         print(
-            f"\nLearning parity after {args.parity_steps:,} PPO steps, {args.parity_seeds} seeds: "
+            f"\nLearning parity after {args.parity_steps:,} PPO steps, seeds {parity['seeds']}: "
             f"stock {parity['stock SB3']['mean']:.1f} +- {parity['stock SB3']['std']:.1f}, "
             f"project {parity['project']['mean']:.1f} +- {parity['project']['std']:.1f}, "
             f"Welch t = {parity['welch_t']:.2f}, paired t = {parity['paired_t']:.2f} "

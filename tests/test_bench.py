@@ -21,7 +21,9 @@ def test_a_tiny_bench_times_both_pipelines_and_writes_the_table(
     main(
         [
             *("--repeats", "1", "--env-steps", "20", "--ppo-steps", "256", "--dqn-steps", "20"),
-            *("--json", str(out)),
+            # One seed of the learning check, numbered to extend an earlier run's seeds 0-6.
+            *("--parity-steps", "64", "--parity-seeds", "1", "--parity-first-seed", "7"),
+            *("--parity-episodes", "1", "--json", str(out)),
         ]
     )
 
@@ -38,8 +40,12 @@ def test_a_tiny_bench_times_both_pipelines_and_writes_the_table(
         assert rows["project"]["ratio_to_stock"] == pytest.approx(
             rows["project"]["median"] / rows["stock SB3"]["median"], abs=0.005
         )
+    parity = report["learning_parity"]
+    assert parity["seeds"] == [7] and parity["steps"] == 64
+    assert all(len(parity[side]["scores"]) == 1 for side in ("stock SB3", "project"))
     printed = capsys.readouterr().out
     assert "PPO training" in printed and "x stock" in printed
+    assert "Learning parity after 64 PPO steps, seeds [7]" in printed
     # The bench trains its models without leaving SB3's empty log folders behind.
     assert not sb3_default_logs.exists()
 
