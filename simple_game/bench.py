@@ -310,9 +310,10 @@ def compare_scores(stock: list[float], project: list[float]) -> dict[str, Any]:
 
     * ``welch_t``: project minus stock, treating the two sets of seeds as independent.
     * ``paired_t``: the mean of the per-seed differences over its standard error. Seed ``s``
-      gives both sides the same initial network and the same evaluation games, so a seed that
-      is hard for one tends to be hard for the other; comparing seed by seed takes that
-      shared part out and is the sharper test.
+      gives both sides the same initial network, so a seed that is hard for one tends to be
+      hard for the other; comparing seed by seed takes that shared part out and is the
+      sharper test. (The games are shared only on the same env backend: ale-py draws its
+      reset no-ops from a generator of its own, so with ``ale_vector`` they start otherwise.)
 
     Both are 0 where there is no spread to divide by (fewer than 2 seeds, or equal scores).
     """
