@@ -60,7 +60,7 @@ def test_unknown_measurement_is_refused_with_the_allowed_ones(
 
 
 def test_learning_check_reports_welch_and_paired_t() -> None:
-    # The 250k-step Breakout check of 2026-11-24 (docs/performance.md): the project scored
+    # Seeds 0-3 of the 250k-step Breakout check (docs/performance.md): the project scored
     # lower on every seed, which the paired t sees and Welch's t, blind to the pairing, does not.
     stock, project = [7.3, 9.8, 2.1, 8.6], [6.4, 7.0, 1.3, 5.8]
     summary = compare_scores(stock, project)
