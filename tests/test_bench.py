@@ -59,6 +59,15 @@ def test_unknown_measurement_is_refused_with_the_allowed_ones(
     assert "--only: unknown measurement(s) sac; use env, ppo, dqn" in capsys.readouterr().err
 
 
+def test_negative_first_seed_is_refused_before_any_training(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--only", "", "--parity-steps", "64", "--parity-first-seed", "-1"])
+    assert exit_info.value.code != 0
+    assert "--parity-first-seed=-1: use 0 or more" in capsys.readouterr().err
+
+
 def test_learning_check_reports_welch_and_paired_t() -> None:
     # Seeds 0-3 of the 250k-step Breakout check (docs/performance.md): the project scored
     # lower on every seed, which the paired t sees and Welch's t, blind to the pairing, does not.
