@@ -424,6 +424,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         )
     if args.parity_jobs < 1:
         parser.error(f"--parity-jobs={args.parity_jobs}: use 1 or more")
+    if args.parity_seeds < 1:
+        parser.error(f"--parity-seeds={args.parity_seeds}: use 1 or more")
     if args.parity_first_seed < 0:
         parser.error(f"--parity-first-seed={args.parity_first_seed}: use 0 or more")
     if args.parity_overrides:

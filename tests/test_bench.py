@@ -59,13 +59,20 @@ def test_unknown_measurement_is_refused_with_the_allowed_ones(
     assert "--only: unknown measurement(s) sac; use env, ppo, dqn" in capsys.readouterr().err
 
 
-def test_negative_first_seed_is_refused_before_any_training(
-    capsys: pytest.CaptureFixture[str],
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--parity-first-seed", "-1", "--parity-first-seed=-1: use 0 or more"),
+        ("--parity-seeds", "0", "--parity-seeds=0: use 1 or more"),
+    ],
+)
+def test_bad_seed_range_is_refused_before_any_training(
+    option: str, value: str, message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with pytest.raises(SystemExit) as exit_info:
-        main(["--only", "", "--parity-steps", "64", "--parity-first-seed", "-1"])
+        main(["--only", "", "--parity-steps", "64", option, value])
     assert exit_info.value.code != 0
-    assert "--parity-first-seed=-1: use 0 or more" in capsys.readouterr().err
+    assert message in capsys.readouterr().err
 
 
 def test_learning_check_reports_welch_and_paired_t() -> None:
