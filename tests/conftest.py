@@ -19,40 +19,47 @@ REPO = Path(__file__).resolve().parent.parent
 
 # Overrides that shrink a run to seconds while keeping every part of it (evaluation,
 # checkpoints, final model). Breakout's full games are short even for a random policy.
-TINY = [
-    "train.total_timesteps=256",
-    "train.eval_freq=128",
-    "train.n_eval_episodes=1",
-    "train.checkpoint_freq=128",
-    "train.progress_bar=false",
-    "train.log_interval_s=1",
-]
-TINY_ALGO = {
-    "ppo": ["algo.n_steps=32", "algo.batch_size=64"],
-    "a2c": ["algo.n_envs=4"],
-    "dqn": ["algo.buffer_size=1000", "algo.learning_starts=64"],
-    "qrdqn": ["algo.buffer_size=1000", "algo.learning_starts=64"],
+TINY_TRAIN = {
+    "train.total_timesteps": "256",
+    "train.eval_freq": "128",
+    "train.n_eval_episodes": "1",
+    "train.checkpoint_freq": "128",
+    "train.progress_bar": "false",
+    "train.log_interval_s": "1",
 }
+# Size overrides per algorithm: small rollouts and buffers, learning that starts early.
+TINY_ALGO = {
+    "ppo": {"algo.n_steps": "32", "algo.batch_size": "64"},
+    "a2c": {"algo.n_envs": "4"},
+    "dqn": {"algo.buffer_size": "1000", "algo.learning_starts": "64"},
+    "qrdqn": {"algo.buffer_size": "1000", "algo.learning_starts": "64"},
+}
+
+
+def as_overrides(settings: dict[str, str]) -> list[str]:
+    return [f"{key}={value}" for key, value in settings.items()]
+
+
+TINY = as_overrides(TINY_TRAIN)
 
 
 def tiny(algo: str = "ppo") -> list[str]:
     """Tiny-budget overrides for ``algo``."""
-    return [f"algo={algo}", *TINY, *TINY_ALGO[algo]]
+    return [f"algo={algo}", *TINY, *as_overrides(TINY_ALGO[algo])]
+
+
+def run_argv(argv: list[str], cwd: Path, timeout: float = 540) -> subprocess.CompletedProcess[str]:
+    """Run ``argv`` in ``cwd`` with this checkout importable; output captured as text."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "MPLBACKEND": "Agg"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
 
 
 def run_cli(
     args: list[str], cwd: Path, module: str = "simple_game", timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:
     """``python -m <module> <args>`` in ``cwd``, as a user would type it."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", module, *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-    )
+    return run_argv([sys.executable, "-m", module, *args], cwd, timeout)
 
 
 def read_summary(run_dir: Path) -> dict:
@@ -131,11 +138,21 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
     return Path(marker.read_text())
 
 
-def eval_cfg(*overrides: str) -> DictConfig:
-    """The config of ``python -m simple_game.evaluate <overrides>``, composed as Hydra would."""
+def compose_config(*overrides: str, name: str = "config") -> DictConfig:
+    """The config ``python -m simple_game <overrides>`` (or another ``name``) composes."""
     from hydra import compose, initialize_config_dir
 
-    from simple_game.config import CONF_DIR
+    from simple_game.config.groups import CONF_DIR
 
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        return compose("evaluate", overrides=list(overrides))
+        return compose(name, overrides=list(overrides))
+
+
+def env_config(game: str = "breakout", *overrides: str) -> DictConfig:
+    """The ``env`` group of ``game``, composed as a run would get it."""
+    return compose_config(f"env={game}", *overrides).env
+
+
+def eval_cfg(*overrides: str) -> DictConfig:
+    """The config of ``python -m simple_game.evaluate <overrides>``, composed as Hydra would."""
+    return compose_config(*overrides, name="evaluate")

@@ -34,11 +34,11 @@ def write_report(root: Path, now: datetime | None = None) -> Path:
     is written only when its bytes change, so a regeneration that found nothing new does
     not touch the file. Raises ValueError if the page's markers are damaged.
     """
+    from simple_game.records.files import write_bytes_atomic
     from simple_game.report.curves import SUFFIX, plot_name, write_game_plot
     from simple_game.report.page import render, splice
     from simple_game.report.studies import read_study
     from simple_game.report.sweeps import read_sweep
-    from simple_game.rundir import write_bytes_atomic
 
     root = root.resolve()
     now = now or datetime.now(timezone.utc)

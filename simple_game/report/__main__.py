@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if args.bench is not None:
-        from simple_game.report.bench import bench
+        from simple_game.report.timing import bench
 
         bench(args.bench)
         return 0

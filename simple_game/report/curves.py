@@ -18,9 +18,9 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from simple_game.records.files import write_bytes_atomic
+from simple_game.records.scores import baseline
 from simple_game.report.runs import Run
-from simple_game.rundir import write_bytes_atomic
-from simple_game.scores import baseline
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -12,10 +12,10 @@ from collections.abc import Iterable
 from datetime import timedelta
 from urllib.parse import quote
 
+from simple_game.records.scores import human_normalized
 from simple_game.report.runs import STALE_AFTER, Run, Score, override_key
 from simple_game.report.studies import Study
 from simple_game.report.sweeps import Sweep
-from simple_game.scores import human_normalized
 
 BEGIN = "<!-- BEGIN GENERATED: python -m simple_game.report -->"
 END = "<!-- END GENERATED -->"

@@ -16,17 +16,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from simple_game.rundir import SUMMARY_FILE, read_evaluations, read_overrides, read_summary
+from simple_game.records.evaluations import read_evaluations
+from simple_game.records.paths import OPTUNA_RESULTS_FILE, SWEEP_CONFIG_FILE, RunPaths
+from simple_game.records.summary import read_overrides, read_summary
 
 # Where Hydra puts runs, relative to the directory the user launched from (conf/config.yaml).
 RUN_ROOTS = ("runs", "multirun")
-SWEEP_FILE = "multirun.yaml"  # Hydra's grid sweeper writes it into every -m sweep directory
-# The project's Optuna sweeper (hydra_plugins/simple_game_sweeper/sweeper.py, RESULTS_FILE
-# there; a test keeps the names equal) writes this when its sweep ends. Not imported from
-# there: that module imports Optuna, which is slow.
-RESULTS_FILE = "optimization_results.yaml"
-SWEEP_FILES = frozenset({SWEEP_FILE, RESULTS_FILE})
-LEARNING_CURVE = "learning_curve.png"  # written into a run directory by simple_game.plots
+# Hydra's grid sweeper writes multirun.yaml into every -m sweep directory; the project's
+# Optuna sweeper writes its results file when its sweep ends.
+SWEEP_FILES = frozenset({SWEEP_CONFIG_FILE, OPTUNA_RESULTS_FILE})
 # runs/<experiment>/<timestamp> is depth 2; leave room for experiment names with a slash.
 MAX_DEPTH = 4
 
@@ -131,7 +129,7 @@ def find_run_dirs(root: Path) -> tuple[list[Path], list[Path]]:
         except OSError:
             return
         names = {e.name for e in entries}
-        if SUMMARY_FILE in names or ".hydra" in names:
+        if RunPaths(folder).summary.name in names or ".hydra" in names:
             runs.append(folder)
             if is_sweep_dir(root, folder.parent):
                 sweeps.add(folder.parent)
@@ -159,7 +157,7 @@ def read_run(root: Path, run_dir: Path, now: datetime) -> Run:
     summary = read_summary(run_dir)
     problem = ""
     if summary is None:
-        exists = (run_dir / SUMMARY_FILE).exists()
+        exists = RunPaths(run_dir).summary.exists()
         problem = "summary.json unreadable" if exists else "no summary.json (died before training?)"
         summary = _from_hydra_config(run_dir)
     history = _history(read_evaluations(run_dir))
@@ -192,7 +190,7 @@ def read_run(root: Path, run_dir: Path, now: datetime) -> Run:
         # The final evaluation repeats the last periodic one's step count: keep the later.
         curve=tuple({steps: mean for steps, mean, _ in history}.items()),
         sweep=_sweep_of(root, run_dir),
-        learning_curve=_existing(run_dir, rel, LEARNING_CURVE),
+        learning_curve=_existing(run_dir, rel, RunPaths(run_dir).learning_curve.name),
         video=_latest_video(run_dir, rel),
     )
 
@@ -227,7 +225,7 @@ def _from_hydra_config(run_dir: Path) -> dict[str, Any]:
 
     fields: dict[str, Any] = {"overrides": read_overrides(run_dir)}
     try:
-        cfg = OmegaConf.load(run_dir / ".hydra" / "config.yaml")
+        cfg = OmegaConf.load(RunPaths(run_dir).hydra_config)
         for field, key in {
             "experiment": "experiment",
             "algo": "algo.name",
@@ -308,10 +306,11 @@ def _existing(run_dir: Path, rel: Path, name: str) -> str | None:
 def _latest_video(run_dir: Path, rel: Path) -> str | None:
     """The last video by name (recorders put the step count in the name, so last = newest)."""
     try:
-        names = sorted(n for n in os.listdir(run_dir / "videos") if n.endswith((".mp4", ".gif")))
+        videos = RunPaths(run_dir).videos
+        names = sorted(n for n in os.listdir(videos) if n.endswith((".mp4", ".gif")))
     except OSError:  # no videos/ folder: the usual case
         return None
-    return (rel / "videos" / names[-1]).as_posix() if names else None
+    return (rel / videos.name / names[-1]).as_posix() if names else None
 
 
 def _str_or_none(value: Any) -> str | None:

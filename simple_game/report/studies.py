@@ -23,13 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from simple_game.report.runs import RESULTS_FILE, override_key
+from simple_game.records.paths import SweepPaths
+from simple_game.report.runs import override_key
 from simple_game.report.sweeps import Sweep, load_yaml
 
 if TYPE_CHECKING:
     import optuna
 
-BEST_OVERRIDES_FILE = "best_overrides.txt"  # also the sweeper's; the same test checks it
 SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 SQLITE_PREFIX = "sqlite:///"
 TOP_TRIALS = 5  # trials listed per study, best first
@@ -59,7 +59,7 @@ class Study:
 
 def find_study(root: Path, sweep_dir: Path, sweep: Sweep) -> tuple[str | None, str] | None:
     """(study name or None for "every study in it", storage URL) of a sweep, or None."""
-    results = load_yaml(sweep_dir / RESULTS_FILE)
+    results = load_yaml(SweepPaths(sweep_dir).optuna_results)
     tuning = {
         override_key(o): _unquote(o.split("=", 1)[1])
         for job in sweep.jobs
@@ -87,7 +87,7 @@ def read_study(root: Path, sweep_dir: Path, sweep: Sweep) -> list[Study]:
     if found is None:
         return []
     name, url = found
-    best_file = sweep_dir / BEST_OVERRIDES_FILE
+    best_file = SweepPaths(sweep_dir).best_overrides
     extra = {
         "sweep": sweep.path,
         "best_overrides": best_file.relative_to(root).as_posix() if best_file.exists() else None,
@@ -99,7 +99,7 @@ def read_study(root: Path, sweep_dir: Path, sweep: Sweep) -> list[Study]:
         names = [name] if name else sorted(optuna.get_all_study_names(storage=url))
         return [_summarise(optuna.load_study(study_name=n, storage=url), **extra) for n in names]
     except Exception as err:  # noqa: BLE001 - moved or offline storage: fall back to the file
-        results = load_yaml(sweep_dir / RESULTS_FILE)
+        results = load_yaml(SweepPaths(sweep_dir).optuna_results)
         if not results:
             raise
         return [_from_results(results, f"storage not readable: {err}", **extra)]

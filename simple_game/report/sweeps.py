@@ -13,7 +13,8 @@ from typing import Any
 
 import yaml
 
-from simple_game.report.runs import RESULTS_FILE, SWEEP_FILE, Run, is_bookkeeping, override_key
+from simple_game.records.paths import SweepPaths
+from simple_game.report.runs import Run, is_bookkeeping, override_key
 
 # libyaml's C parser when available: multirun.yaml is ~250 lines and there can be many.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -62,11 +63,11 @@ class Sweep:
 def read_sweep(root: Path, sweep_dir: Path, runs: list[Run]) -> Sweep:
     """A sweep from its multirun.yaml and its jobs (``runs`` whose ``sweep`` is this dir)."""
     rel = sweep_dir.relative_to(root).as_posix()
-    hydra = load_yaml(sweep_dir / SWEEP_FILE).get("hydra")
+    hydra = load_yaml(SweepPaths(sweep_dir).sweep_config).get("hydra")
     hydra = hydra if isinstance(hydra, dict) else {}
     sweeper = dict(hydra.get("sweeper") or {})
     target = str(sweeper.pop("_target_", "") or "")
-    if not target and (sweep_dir / RESULTS_FILE).exists():
+    if not target and SweepPaths(sweep_dir).optuna_results.exists():
         target = "simple_game_sweeper.OptunaSweeper"  # the project's; it writes no multirun.yaml
     params = sweeper.pop("params", None) or {}
     return Sweep(
@@ -93,7 +94,7 @@ def _search_space(params: Any) -> tuple[tuple[str, str], ...]:
     if not isinstance(params, dict) or not params:
         return ()
     # The sweeper plugin's own flattening; imported here because that module imports Optuna.
-    from hydra_plugins.simple_game_sweeper.params import flatten
+    from hydra_plugins.simple_game_sweeper._params import flatten
 
     return tuple(sorted((k, str(v)) for k, v in flatten(params).items()))
 

@@ -1,0 +1,1 @@
+"""``python -m simple_game.bench``: measured speed and learning, next to stock SB3."""

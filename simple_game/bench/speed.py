@@ -1,0 +1,185 @@
+"""Training speed: env-only, PPO and DQN steps/s of each set-up, interleaved repeat by repeat.
+
+Everything runs in ONE process, with the set-ups interleaved repeat by repeat, so that a
+busy or throttled machine slows all of them alike; the table reports medians and ratios.
+DQN runs with a small buffer and early ``learning_starts``, so the timed part trains.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from simple_game.bench.setups import (
+    ABLATIONS,
+    DQN_BENCH_OVERRIDES,
+    compose,
+    project_env,
+    project_model,
+    stock_env,
+    stock_model,
+)
+
+Timing = tuple[int, float, float]  # (agent steps, wall-clock seconds, process CPU seconds)
+
+
+def timed(fn: Callable[[], int]) -> Timing:
+    """Run ``fn`` (it returns the agent steps it did) under a wall clock and a CPU clock.
+
+    CPU seconds (all threads of this process) are what the work cost; on a machine shared
+    with other jobs they stay meaningful when wall-clock time does not. With several torch
+    threads they also count threads that spin while waiting, so read them with 1 thread.
+    """
+    wall, cpu = time.perf_counter(), time.process_time()
+    steps = fn()
+    return steps, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def time_env(env: Any, steps: int) -> Timing:
+    """Random actions through ``env`` (no network): the env's own throughput."""
+    rng = np.random.default_rng(0)
+    actions = rng.integers(0, env.action_space.n, size=(steps, env.num_envs))
+    env.reset()
+    env.step(actions[0])  # first step outside the clock
+
+    def play() -> int:
+        for action in actions[1:]:
+            env.step(action)
+        return (steps - 1) * env.num_envs
+
+    return timed(play)
+
+
+def time_learn(model: Any, steps: int, warmup: int) -> Timing:
+    """``model.learn`` for ``steps`` agent steps after ``warmup`` untimed ones."""
+    model.learn(total_timesteps=warmup)
+    done = model.num_timesteps
+
+    def learn() -> int:
+        model.learn(total_timesteps=steps, reset_num_timesteps=False)
+        return model.num_timesteps - done
+
+    return timed(learn)
+
+
+def machine() -> dict[str, Any]:
+    """What the numbers were measured on."""
+    import os
+
+    import torch as th
+
+    from simple_game.model.speed import cpu_has_native_bf16
+
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.partition(":")[2].strip()
+                break
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "native_bf16": cpu_has_native_bf16(),
+        "torch": th.__version__,
+        "torch_threads": th.get_num_threads(),
+        "python": platform.python_version(),
+        "load_avg_at_start": os.getloadavg() if hasattr(os, "getloadavg") else None,
+    }
+
+
+def run_bench(args: argparse.Namespace) -> dict[str, Any]:
+    from simple_game.model.device import resolve_device
+
+    setups: dict[str, list[str] | None] = {"stock SB3": None, "project": []}
+    if args.ablations:
+        setups.update(ABLATIONS)
+    base = [f"env={args.game}"]
+    results: dict[str, dict[str, list[Timing]]] = {}
+
+    def measure(kind: str, name: str, fn: Callable[[], Timing]) -> None:
+        steps, wall, cpu = fn()
+        results.setdefault(kind, {}).setdefault(name, []).append((steps, wall, cpu))
+        print(
+            f"  {kind:4s} {name:36s} {steps / wall:8.0f} steps/s "
+            f"({steps / cpu:.0f} per CPU-second)",
+            flush=True,
+        )
+
+    for repeat in range(args.repeats):
+        print(f"repeat {repeat + 1}/{args.repeats}", flush=True)
+        for name, extra in setups.items():
+            is_stock = extra is None
+            make_env = stock_env if is_stock else project_env
+            make_model = stock_model if is_stock else project_model
+            for kind in args.only:
+                algo_overrides = DQN_BENCH_OVERRIDES if kind == "dqn" else []
+                algo = "dqn" if kind == "dqn" else "ppo"
+                cfg = compose([*base, f"algo={algo}", *algo_overrides, *(extra or [])])
+                device = resolve_device(cfg.hardware.device)
+                env = make_env(cfg, seed=repeat)
+                try:
+                    if kind == "env":
+                        measure(kind, name, lambda env=env: time_env(env, args.env_steps))
+                    else:
+                        model = make_model(cfg, env, device)
+                        steps = args.ppo_steps if kind == "ppo" else args.dqn_steps
+                        warmup = (
+                            int(cfg.algo.n_steps) * int(cfg.env.n_envs)
+                            if kind == "ppo"
+                            else int(cfg.algo.learning_starts) + 100
+                        )
+                        measure(
+                            kind,
+                            name,
+                            lambda m=model, s=steps, w=warmup: time_learn(m, s, w),
+                        )
+                finally:
+                    env.close()
+    return results
+
+
+def summarise(results: dict[str, dict[str, list[Timing]]]) -> dict[str, dict[str, Any]]:
+    """Median steps/s (wall clock and per CPU-second) per set-up, and ratios to stock SB3."""
+    table: dict[str, dict[str, Any]] = {}
+    for kind, by_setup in results.items():
+        rows = {}
+        for name, timings in by_setup.items():
+            wall = [steps / w for steps, w, _ in timings]
+            cpu = [steps / c for steps, _, c in timings]
+            rows[name] = {
+                "wall_steps_per_s": [round(v, 1) for v in wall],
+                "cpu_steps_per_s": [round(v, 1) for v in cpu],
+                "median": round(statistics.median(wall), 1),
+                "median_per_cpu_s": round(statistics.median(cpu), 1),
+            }
+        stock = rows["stock SB3"]
+        for row in rows.values():
+            row["ratio_to_stock"] = round(row["median"] / stock["median"], 2)
+            row["cpu_ratio_to_stock"] = round(
+                row["median_per_cpu_s"] / stock["median_per_cpu_s"], 2
+            )
+        table[kind] = rows
+    return table
+
+
+def print_table(table: dict[str, dict[str, Any]]) -> None:
+    labels = {"env": "env only (random actions)", "ppo": "PPO training", "dqn": "DQN training"}
+    print(
+        f"\n{'measurement':26s} {'set-up':34s} {'steps/s':>8s} {'x stock':>8s} "
+        f"{'per CPU-s':>10s} {'x stock':>8s}  wall-clock runs"
+    )
+    for kind, rows in table.items():
+        for name, row in rows.items():
+            runs = ", ".join(f"{v:.0f}" for v in row["wall_steps_per_s"])
+            print(
+                f"{labels[kind]:26s} {name:34s} {row['median']:8.0f} {row['ratio_to_stock']:7.2f}x "
+                f"{row['median_per_cpu_s']:10.0f} {row['cpu_ratio_to_stock']:7.2f}x  {runs}"
+            )

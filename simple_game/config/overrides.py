@@ -1,0 +1,142 @@
+"""Check a command line's ``key=value`` overrides before Hydra starts, with one-line messages.
+
+Hydra reports a typo as several lines plus a hint about HYDRA_FULL_ERROR, and only after it
+has created the run directory. A learner deserves one line that names the key and what is
+allowed, and no half-made run. :func:`compose_checked` composes the config once with Hydra's
+own compose API (for a sweep: with the first value of every swept key) and turns every
+problem into a :class:`~simple_game.errors.UserError`. Training (``preflight``) and
+``python -m simple_game.evaluate`` share it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from simple_game.config.groups import CONF_DIR, check_group_option
+from simple_game.config.schema import Rule
+from simple_game.errors import UserError, first_line
+
+_MISSING = object()
+
+
+def did_you_mean(key: str, cfg: DictConfig) -> str:
+    """``"; did you mean train.total_timesteps?"`` or the keys that exist where ``key`` points."""
+    parent, _, leaf = key.rpartition(".")
+    node = OmegaConf.select(cfg, parent) if parent else cfg
+    if not isinstance(node, DictConfig):
+        return ""
+    close = difflib.get_close_matches(leaf, [str(k) for k in node], n=1)
+    if close:
+        return f"; did you mean {parent + '.' if parent else ''}{close[0]}?"
+    if not parent:  # a top-level typo may name a key one level down: total_timesteps
+        nested = [f"{k}.{leaf}" for k, v in node.items_ex(resolve=False) if _has(v, leaf)]
+        if nested:
+            return f"; did you mean {nested[0]}?"
+    return f"; keys here: {', '.join(str(k) for k in node)}"
+
+
+def _has(node: Any, key: str) -> bool:
+    return isinstance(node, DictConfig) and key in node
+
+
+def parse(overrides: Sequence[str]) -> list[Any]:
+    """Hydra's parsed overrides; a syntax error becomes one line that says how to quote."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    try:
+        return OverridesParser.create().parse_overrides(list(overrides))
+    except HydraException as err:
+        raise UserError(first_line(err)) from err
+
+
+def compose_checked(
+    config_name: str,
+    overrides: Sequence[str],
+    groups: Sequence[str],
+    rules: dict[str, Rule],
+    command: str,
+    multirun: bool = False,
+) -> DictConfig:
+    """The config ``overrides`` describe, composed and type-checked; :class:`UserError` if bad.
+
+    :param groups: the config groups of this config (their options are checked first).
+    :param rules: the ruled keys of this config (:func:`~.schema.rules`), for type errors.
+    :param command: how the user calls this config, for "is not a <command> key".
+    :param multirun: the command sweeps (``-m``): a comma list is a sweep, not a mistake.
+    """
+    from hydra import compose, initialize_config_dir
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    chosen, values = [], []
+    for override in parse(overrides):
+        key = override.key_or_group
+        if key.startswith("hydra") or (override.package or "").startswith("hydra"):
+            # launcher, sweeper and output-dir settings are Hydra's own, and so is a group
+            # placed into them, e.g. search_space@hydra.sweeper.params=a2c
+            continue
+        if override.is_sweep_override() and not multirun:
+            raise UserError(
+                f"{override.input_line}: a comma list (or range) means one run per value, which "
+                f"needs -m; for text with a comma, quote it: {key}='\"...\"'",
+                key=key,
+            )
+        if override.is_sweep_override():
+            choices = list(override.sweep_string_iterator()) if override.is_discrete_sweep() else []
+            if not choices:
+                continue  # an interval: only the Optuna sweeper samples it
+            line = f"{override.get_key_element()}={choices[0]}"
+        else:
+            choices = [override.get_value_element_as_str()]
+            line = override.input_line
+        if key in groups:
+            for choice in choices:
+                check_group_option(key, choice)
+            chosen.append(line)
+        else:
+            values.append((key, override.is_add() or override.is_delete(), line))
+
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        try:
+            base = compose(config_name, overrides=chosen)
+            for key, adds_or_deletes, _ in values:
+                found = OmegaConf.select(
+                    base, key, default=_MISSING, throw_on_resolution_failure=False
+                )
+                if not adds_or_deletes and found is _MISSING:
+                    raise UserError(
+                        f"{key} is not a {command} key{did_you_mean(key, base)}", key=key
+                    )
+            return compose(config_name, overrides=chosen + [line for _, _, line in values])
+        except (HydraException, OmegaConfBaseException) as err:
+            raise UserError(type_error(err, [line for _, _, line in values], rules)) from err
+
+
+def type_error(err: BaseException, lines: Sequence[str], rules: dict[str, Rule]) -> str:
+    """One line for a composition error: for a value of the wrong type, the key and its rule."""
+    from omegaconf.errors import ValidationError
+
+    cause: BaseException | None = err
+    while cause is not None and not isinstance(cause, ValidationError):
+        cause = cause.__cause__ or cause.__context__
+    key = getattr(cause, "full_key", None) if cause is not None else None
+    if not key:
+        return first_line(err)
+    value = next((line.split("=", 1)[1] for line in lines if line.split("=", 1)[0] == key), "")
+    rule = rules.get(key)
+    if rule is not None:
+        message = f"{key}={value}: must be {rule.allowed}"
+        try:  # 1e6 or 2.0: Hydra reads a float, which an integer key does not take
+            if "whole number" in rule.allowed and float(value).is_integer():
+                message += f"; write {int(float(value))}, not {value}"
+        except ValueError:
+            pass
+        return message
+    if "bool" in str(cause):
+        return f"{key}={value}: must be true or false"
+    return f"{key}={value}: {first_line(cause)}"

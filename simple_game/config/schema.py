@@ -1,0 +1,226 @@
+"""The types and allowed values of every config key, stated once.
+
+The values and their explanations live in ``conf/`` (YAML, one comment per key); the types
+and ranges live here, as structured-config dataclasses that Hydra merges under the YAML
+(``defaults: [_schema, ...]`` in ``conf/env/_common.yaml``, ``conf/hardware/_common.yaml``
+and ``conf/config.yaml``). Hydra then refuses a wrong type at composition time, whatever
+launched the run, and :func:`simple_game.config.validate.validate` checks the ranges written
+in each field's :class:`Rule`.
+
+The ``algo`` group has no dataclass: each algorithm's keys are its SB3 class's constructor
+arguments. :data:`ALGO_RULES` states the ranges of those that several algorithms share.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING
+
+# Allowed values of the keys that pick an implementation.
+ENV_BACKENDS = ("sb3", "ale_vector")  # SB3's Python wrappers, or ale-py's C++ vector env
+DEVICES = ("auto", "cpu", "cuda", "mps")
+PRECISIONS = ("auto", "fp32", "bf16")
+MEMORY_FORMATS = ("auto", "contiguous", "channels_last")
+FUSED_OPTIMIZER = ("auto", True, False)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What a key allows: a check and the words that finish "must be ..." in an error."""
+
+    check: Callable[[Any], bool]
+    allowed: str
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def whole(minimum: int, note: str = "") -> Rule:
+    """A whole number >= minimum (1e6 counts: it is 1000000)."""
+    return Rule(
+        lambda v: _is_number(v) and float(v).is_integer() and v >= minimum,
+        f"a whole number >= {minimum}" + (f" ({note})" if note else ""),
+    )
+
+
+def one_of(*choices: Any) -> Rule:
+    words = [str(c).lower() if isinstance(c, bool) else str(c) for c in choices]
+    return Rule(
+        lambda v: any(v == c and type(v) is type(c) for c in choices), "one of " + ", ".join(words)
+    )
+
+
+def optional(rule: Rule) -> Rule:
+    """``rule``, or null."""
+    return Rule(lambda v: v is None or rule.check(v), f"{rule.allowed} (or null)")
+
+
+POSITIVE = Rule(lambda v: _is_number(v) and v > 0, "a number > 0")
+FRACTION = Rule(lambda v: _is_number(v) and 0 <= v <= 1, "between 0 and 1")
+DISCOUNT = Rule(lambda v: _is_number(v) and 0 < v <= 1, "in (0, 1]")
+SECONDS = Rule(lambda v: _is_number(v) and v > 0, "a number of seconds > 0")
+
+
+def ruled(rule: Rule) -> Any:
+    """A dataclass field whose value YAML provides and ``rule`` checks."""
+    return field(default=MISSING, metadata={"rule": rule})
+
+
+@dataclass
+class TrainConf:
+    """``train.*``: how long to train, how often to evaluate, checkpoint and report."""
+
+    total_timesteps: int = ruled(whole(1))
+    eval_freq: int = ruled(whole(0, "0 turns it off"))
+    n_eval_episodes: int = ruled(whole(1))
+    eval_deterministic: bool = MISSING
+    checkpoint_freq: int = ruled(whole(0, "0 turns it off"))
+    keep_checkpoints: int = ruled(whole(0, "0 turns it off"))
+    save_replay_buffer: bool = MISSING
+    log_interval_s: float = ruled(SECONDS)
+    progress_bar: bool = MISSING
+    video: bool = MISSING
+
+
+@dataclass
+class TuningConf:
+    """``tuning.*``: set by the Optuna sweeper for each trial, null otherwise."""
+
+    study: Optional[str] = None  # noqa: UP045 - OmegaConf reads typing.Optional, not "X | None"
+    storage: Optional[str] = None  # noqa: UP045
+    trial: Optional[int] = None  # noqa: UP045
+
+
+@dataclass
+class RunConf:
+    """The top level of ``conf/config.yaml``: one run."""
+
+    seed: int = ruled(whole(0))
+    experiment: str = MISSING
+    note: str = ""
+    resume: Optional[str] = None  # noqa: UP045
+    report: bool = MISSING
+    train: TrainConf = field(default_factory=TrainConf)
+    tuning: TuningConf = field(default_factory=TuningConf)
+    algo: Any = MISSING
+    env: Any = MISSING
+    policy: Any = MISSING
+    hardware: Any = MISSING
+
+
+@dataclass
+class WrapperConf:
+    """``env.wrapper.*``: SB3's AtariWrapper settings."""
+
+    noop_max: int = ruled(whole(0))
+    frame_skip: int = ruled(whole(1))
+    screen_size: int = ruled(whole(36, "the CNN's minimum"))
+    terminal_on_life_loss: bool = MISSING
+    clip_reward: bool = MISSING
+
+
+@dataclass
+class EnvConf:
+    """``env.*``: the game and how its frames reach the network."""
+
+    name: str = MISSING
+    id: str = MISSING
+    n_envs: int = ruled(whole(1))
+    backend: str = ruled(one_of(*ENV_BACKENDS))
+    frame_stack: int = ruled(whole(1))
+    sticky_actions: float = ruled(FRACTION)
+    max_frames_per_episode: int = ruled(whole(1))
+    wrapper: WrapperConf = field(default_factory=WrapperConf)
+
+
+@dataclass
+class HardwareConf:
+    """``hardware.*``: where and how fast the network computes."""
+
+    name: str = MISSING
+    device: str = ruled(one_of(*DEVICES))
+    torch_threads: int = ruled(whole(0, "0 = share the cores with other trainings"))
+    precision: str = ruled(one_of(*PRECISIONS))
+    memory_format: str = ruled(one_of(*MEMORY_FORMATS))
+    fused_optimizer: Any = ruled(one_of(*FUSED_OPTIMIZER))
+
+
+@dataclass
+class EvaluateConf:
+    """``python -m simple_game.evaluate``'s options (conf/evaluate.yaml)."""
+
+    run: Optional[str] = None  # noqa: UP045
+    checkpoint: str = MISSING
+    agent: str = ruled(one_of("model", "random"))
+    episodes: int = ruled(whole(1))
+    deterministic: bool = MISSING
+    sticky_actions: Optional[float] = ruled(optional(FRACTION))  # noqa: UP045
+    seed: Optional[int] = ruled(optional(whole(0)))  # noqa: UP045
+    device: str = ruled(one_of(*DEVICES))
+    video: bool = MISSING
+    gif: bool = MISSING
+    watch: bool = MISSING
+    plot_only: bool = MISSING
+    env: Any = None
+
+
+# Ranges of algo keys (SB3 constructor arguments) that several algorithms share. A schedule
+# (a dict with _target_ LinearSchedule) is checked at its ``start``.
+ALGO_RULES: dict[str, Rule] = {
+    "learning_rate": POSITIVE,
+    "clip_range": POSITIVE,
+    "gamma": DISCOUNT,
+    "gae_lambda": FRACTION,
+    "q_lambda": FRACTION,
+    "exploration_fraction": FRACTION,
+    "exploration_initial_eps": FRACTION,
+    "exploration_final_eps": FRACTION,
+    "n_steps": whole(1),
+    "batch_size": whole(1),
+    "n_epochs": whole(1),
+    "buffer_size": whole(1),
+    "train_freq": whole(1),
+    "gradient_steps": whole(1),
+    "n_envs": whole(1),
+}
+
+# Schemas of the config, by the key they sit under ("" = the top level).
+SCHEMAS: dict[str, type] = {"": RunConf, "env": EnvConf, "hardware": HardwareConf}
+
+
+def rules(schema: type, prefix: str = "") -> dict[str, Rule]:
+    """``{"train.total_timesteps": Rule(...), ...}``: every ruled key of ``schema``, dotted."""
+    found: dict[str, Rule] = {}
+    for item in dataclasses.fields(schema):
+        key = f"{prefix}{item.name}"
+        if "rule" in item.metadata:
+            found[key] = item.metadata["rule"]
+        elif dataclasses.is_dataclass(item.default_factory):  # type: ignore[misc]
+            found.update(rules(item.default_factory, key + "."))  # type: ignore[arg-type]
+    return found
+
+
+def all_rules() -> dict[str, Rule]:
+    """Every ruled key of the whole config, dotted from the top (``env.wrapper.noop_max``)."""
+    found: dict[str, Rule] = {}
+    for where, schema in SCHEMAS.items():
+        found.update(rules(schema, f"{where}." if where else ""))
+    return found
+
+
+def register() -> None:
+    """Make the schemas known to Hydra under the names conf/ refers to."""
+    store = ConfigStore.instance()
+    store.store(name="_run_schema", node=RunConf)
+    store.store(group="env", name="_schema", node=EnvConf)
+    store.store(group="hardware", name="_schema", node=HardwareConf)
+    store.store(name="_evaluate_schema", node=EvaluateConf)
+
+
+register()

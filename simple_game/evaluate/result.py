@@ -1,0 +1,133 @@
+"""The result of an evaluation: the JSON file it leaves and the table it prints."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from omegaconf import DictConfig
+
+from simple_game.records import scores
+from simple_game.records.files import write_json_atomic
+from simple_game.records.paths import RunPaths
+from simple_game.records.summary import package_versions, utc_now
+
+if TYPE_CHECKING:
+    from simple_game.evaluate.play import GameTracker
+    from simple_game.evaluate.target import Target
+
+
+def save_result(out_dir: Path, label: str, result: dict[str, Any]) -> Path:
+    """``<out>/evaluations/<label>_<UTC time>.json``; never overwrites an earlier evaluation."""
+    folder = RunPaths(out_dir).evaluation_results
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H-%M-%SZ")
+    path, n = folder / f"{label}_{stamp}.json", 1
+    while path.exists():
+        n += 1
+        path = folder / f"{label}_{stamp}_{n}.json"
+    write_json_atomic(path, result)
+    return path
+
+
+def _hn(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def format_report(result: dict[str, Any]) -> str:
+    """The per-game table, the summary line and where the files went."""
+    who = (
+        f"random agent on {result['env']}"
+        if result["agent"] == "random"
+        else f"{result['algo']} on {result['env']}, checkpoint {result['checkpoint']} "
+        f"({result['model_timesteps']:,} training steps)"
+    )
+    if result["agent"] == "random":
+        actions = "uniform random actions"
+    elif result["deterministic"]:
+        actions = "argmax actions (deterministic=true)"
+    else:
+        actions = "actions sampled from the policy (deterministic=false, the Atari convention)"
+    lines = [
+        f"Evaluating {who}",
+        f"  {result['env_id']}: {result['episodes']} full games (game over ends a game, "
+        f"real scores), {actions}, sticky actions {result['sticky_actions']:g}, "
+        f"seed {result['seed']}",
+        "",
+        f"  {'game':>4}  {'score':>9}  {'human-norm':>10}  {'agent steps':>11}",
+    ]
+    for i, (r, hn, n) in enumerate(
+        zip(
+            result["episode_rewards"],
+            result["episode_human_normalized"],
+            result["episode_steps"],
+            strict=True,
+        ),
+        start=1,
+    ):
+        lines.append(f"  {i:>4}  {r:>9.1f}  {_hn(hn):>10}  {n:>11,}")
+    lines += [
+        "",
+        f"  score {result['mean_reward']:.1f} ± {result['std_reward']:.1f} "
+        f"(min {result['min_reward']:.1f}, max {result['max_reward']:.1f}) "
+        f"over {result['episodes']} game{'s' if result['episodes'] != 1 else ''}",
+    ]
+    if result["human_normalized_mean"] is None:
+        lines.append("  human-normalised: n/a (no published random/human scores for this game)")
+    else:
+        lines.append(
+            f"  human-normalised {result['human_normalized_mean']:.3f} "
+            f"(0 = random {result['random_score']:g}, 1 = human {result['human_score']:g}; "
+            "Badia et al. 2020)"
+        )
+    for video in result["videos"]:
+        lines.append(f"  video of game {video['episode']}: {', '.join(video['files'])}")
+    lines.append(f"  saved {result['file']}")
+    return "\n".join(lines)
+
+
+def summarise(
+    cfg: DictConfig,
+    target: Target,
+    env_cfg: DictConfig,
+    seed: int,
+    model_steps: int | None,
+    rewards: list[float],
+    frames: list[int],
+    tracker: GameTracker,
+    wall_time_s: float,
+) -> dict[str, Any]:
+    """Everything an evaluation found, as saved in its JSON file (docs/evaluation.md)."""
+    ref = scores.baseline(env_cfg.id)
+    mean = float(np.mean(rewards))
+    return {
+        "run": str(target.run_dir) if target.run_dir else None,
+        "agent": cfg.agent,
+        "checkpoint": target.label,
+        "checkpoint_file": str(target.checkpoint) if target.checkpoint else None,
+        "model_timesteps": model_steps,
+        "algo": target.cfg.algo.name if target.checkpoint else None,
+        "env": env_cfg.name,
+        "env_id": env_cfg.id,
+        "episodes": int(cfg.episodes),
+        "deterministic": bool(cfg.deterministic),
+        "sticky_actions": float(env_cfg.sticky_actions),
+        "seed": seed,
+        "mean_reward": mean,
+        "std_reward": float(np.std(rewards)),
+        "min_reward": float(np.min(rewards)),
+        "max_reward": float(np.max(rewards)),
+        "human_normalized_mean": scores.human_normalized(env_cfg.id, mean),
+        "random_score": ref.random if ref else None,
+        "human_score": ref.human if ref else None,
+        "episode_rewards": rewards,
+        "episode_human_normalized": [scores.human_normalized(env_cfg.id, r) for r in rewards],
+        "episode_steps": tracker.steps,  # agent decisions (one per frame_skip frames)
+        "episode_frames": frames,  # emulator frames, including the no-op start
+        "videos": tracker.files,
+        "wall_time_s": round(wall_time_s, 2),
+        "evaluated_at": utc_now(),
+        "versions": package_versions(),
+    }

@@ -1,0 +1,83 @@
+"""Instantiate the SB3 model a run trains, from the ``algo`` and ``policy`` config groups.
+
+Each algo config is the keyword arguments of its SB3 class plus ``_target_`` (the class) and
+a few project keys (``name``, ``n_envs``) that are not constructor arguments. Hydra's
+``instantiate`` builds nested objects too: linear schedules, the feature-extractor class and
+A2C's optimizer class are all ``_target_`` entries in conf/.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+
+if TYPE_CHECKING:
+    import torch as th
+    from stable_baselines3.common.base_class import BaseAlgorithm
+    from stable_baselines3.common.vec_env import VecEnv
+
+# Keys of an algo config that describe the run rather than the SB3 constructor.
+PROJECT_KEYS = ("name", "n_envs")
+# Algorithms that learn from a replay buffer (their checkpoints can carry it).
+OFF_POLICY_ALGOS = ("dqn", "qrdqn")
+
+
+def keeps_replay_buffer(cfg: DictConfig) -> bool:
+    """Whether this run's checkpoints carry its replay buffer (``train.save_replay_buffer``)."""
+    return cfg.algo.name in OFF_POLICY_ALGOS and bool(cfg.train.save_replay_buffer)
+
+
+def algo_kwargs(algo_cfg: DictConfig) -> dict[str, Any]:
+    """The algo config minus project keys and policy_kwargs (merged separately), raw."""
+    raw = OmegaConf.to_container(algo_cfg, resolve=True)
+    assert isinstance(raw, dict)
+    return {k: v for k, v in raw.items() if k not in (*PROJECT_KEYS, "policy_kwargs")}
+
+
+def _container(node: DictConfig | None) -> dict[str, Any]:
+    """A plain dict copy of ``node`` (empty for None)."""
+    container = OmegaConf.to_container(node, resolve=True) if node is not None else {}
+    assert isinstance(container, dict)
+    return container
+
+
+def policy_kwargs(cfg: DictConfig) -> dict[str, Any]:
+    """The policy's ``policy_kwargs`` merged with the algo's (the algo wins on conflicts)."""
+    # Plain copies: Hydra's configs are in struct mode, which refuses keys the other lacks.
+    merged = OmegaConf.merge(
+        OmegaConf.create(_container(cfg.policy.get("policy_kwargs"))),
+        OmegaConf.create(_container(cfg.algo.get("policy_kwargs"))),
+    )
+    return instantiate(merged, _convert_="all")
+
+
+def build_model(cfg: DictConfig, env: VecEnv, device: th.device) -> BaseAlgorithm:
+    """A fresh SB3 model for ``env``, as the composed config describes it."""
+    model = instantiate(
+        algo_kwargs(cfg.algo),
+        policy=cfg.policy.policy,
+        policy_kwargs=policy_kwargs(cfg),
+        env=env,
+        device=device,
+        seed=int(cfg.seed),
+        verbose=0,
+        _convert_="all",
+    )
+    speed_up(model, cfg)
+    return model
+
+
+def speed_up(model: BaseAlgorithm, cfg: DictConfig) -> None:
+    """Apply ``hardware.precision`` and ``hardware.memory_format`` (see :mod:`.speed`).
+
+    Call it on loaded models too: the settings live on the model object, not in its zip.
+    """
+    from simple_game.model.speed import apply_speed_settings, resolve_speed_settings
+
+    hardware = cfg.hardware
+    settings = resolve_speed_settings(
+        hardware.precision, hardware.memory_format, hardware.fused_optimizer, model.device
+    )
+    apply_speed_settings(model, settings)

@@ -1,0 +1,126 @@
+"""The networks that turn four stacked 84x84 Atari frames into features.
+
+Configs and saved models reference them by dotted path (``policy_kwargs.features_extractor_class``);
+``simple_game.policies`` re-exports :class:`SimpleNatureCNN` under its old path, which the zips of
+earlier runs name.
+"""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+import torch as th
+from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
+from torch import nn
+
+__all__ = ["LayerNormNatureCNN", "SimpleNatureCNN", "conv_output_size"]
+
+# (out_channels, kernel, stride) of the three convolutions in Mnih et al. 2015 ("Nature DQN").
+NATURE_CONVS: tuple[tuple[int, int, int], ...] = ((32, 8, 4), (64, 4, 2), (64, 3, 1))
+
+
+def conv_output_size(size: int, kernel: int, stride: int) -> int:
+    """Side length after an unpadded convolution: floor((size - kernel) / stride) + 1."""
+    return (size - kernel) // stride + 1
+
+
+def nature_conv_shapes(observation_space: gym.spaces.Box) -> list[tuple[int, int, int]]:
+    """(channels, height, width) after each Nature convolution, from layer arithmetic alone.
+
+    SB3's ``NatureCNN`` finds its flatten size by running a CPU forward pass on
+    ``observation_space.sample()`` in ``__init__``, which has crashed Apple Silicon (MPS) set-ups.
+    """
+    _, height, width = observation_space.shape
+    shapes = []
+    for channels, kernel, stride in NATURE_CONVS:
+        height = conv_output_size(height, kernel, stride)
+        width = conv_output_size(width, kernel, stride)
+        shapes.append((channels, height, width))
+    if height < 1 or width < 1:
+        raise ValueError(
+            f"observation of shape {observation_space.shape} is too small for the Nature CNN "
+            "(needs at least 36x36 pixels)"
+        )
+    return shapes
+
+
+class SimpleNatureCNN(BaseFeaturesExtractor):
+    """The Nature-DQN CNN, written to be safe on Apple Silicon (MPS).
+
+    Same layers and parameter count as SB3's ``NatureCNN``, with two differences:
+
+    * the flatten size comes from layer arithmetic (:func:`nature_conv_shapes`), not from a
+      forward pass on a CPU sample;
+    * inputs are made contiguous before the first convolution. Channel-first views produced
+      by ``VecTransposeImage`` are non-contiguous, which MPS kernels have mishandled. Their
+      dtype is kept: SB3 hands over float32, :mod:`simple_game.model.speed` bf16 under autocast.
+
+    :param observation_space: channel-first image space, shape ``(channels, height, width)``.
+    :param features_dim: size of the output feature vector.
+    :param normalized_image: passed to SB3; True if images are already scaled to [0, 1].
+    """
+
+    def __init__(
+        self,
+        observation_space: gym.spaces.Box,
+        features_dim: int = 512,
+        normalized_image: bool = False,
+    ) -> None:
+        super().__init__(observation_space, features_dim)
+        layers: list[nn.Module] = []
+        in_channels = observation_space.shape[0]
+        for out_channels, kernel, stride in NATURE_CONVS:
+            layers += [nn.Conv2d(in_channels, out_channels, kernel, stride), nn.ReLU()]
+            in_channels = out_channels
+        flat = int(np.prod(nature_conv_shapes(observation_space)[-1]))
+        self.cnn = nn.Sequential(*layers, nn.Flatten())
+        self.linear = nn.Sequential(nn.Linear(flat, features_dim), nn.ReLU())
+
+    def forward(self, observations: th.Tensor) -> th.Tensor:
+        return self.linear(self.cnn(observations.contiguous()))
+
+
+class LayerNormNatureCNN(BaseFeaturesExtractor):
+    """The Nature CNN with a LayerNorm after every layer: PQN's network (Gallici et al. 2024).
+
+    Each convolution and the 512-unit layer is followed by LayerNorm, then ReLU. Without a
+    target network or a replay buffer, Q-learning on its own freshly collected data can diverge;
+    the paper shows that normalising every layer keeps the updates stable (section 4 of
+    arXiv 2407.04811), which is what lets PQN drop both. Weights start orthogonal with gain
+    sqrt(2), as in CleanRL's PQN.
+
+    :param observation_space: channel-first image space, shape ``(channels, height, width)``.
+    :param features_dim: size of the output feature vector.
+    :param normalized_image: passed to SB3; True if images are already scaled to [0, 1].
+    """
+
+    def __init__(
+        self,
+        observation_space: gym.spaces.Box,
+        features_dim: int = 512,
+        normalized_image: bool = False,
+    ) -> None:
+        super().__init__(observation_space, features_dim)
+        layers: list[nn.Module] = []
+        in_channels = observation_space.shape[0]
+        shapes = nature_conv_shapes(observation_space)
+        for (out_channels, kernel, stride), shape in zip(NATURE_CONVS, shapes, strict=True):
+            layers += [
+                nn.Conv2d(in_channels, out_channels, kernel, stride),
+                nn.LayerNorm(list(shape)),
+                nn.ReLU(),
+            ]
+            in_channels = out_channels
+        self.cnn = nn.Sequential(*layers, nn.Flatten())
+        self.linear = nn.Sequential(
+            nn.Linear(int(np.prod(shapes[-1])), features_dim),
+            nn.LayerNorm(features_dim),
+            nn.ReLU(),
+        )
+        for module in self.modules():
+            if isinstance(module, (nn.Conv2d, nn.Linear)):
+                nn.init.orthogonal_(module.weight, gain=np.sqrt(2))
+                nn.init.zeros_(module.bias)
+
+    def forward(self, observations: th.Tensor) -> th.Tensor:
+        return self.linear(self.cnn(observations.contiguous()))

@@ -1,0 +1,34 @@
+"""``evaluations.jsonl``: one line per evaluation during training, appended as it happens."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from simple_game.records.paths import RunPaths
+
+
+def append_evaluation(run_dir: Path, entry: dict[str, Any]) -> None:
+    """Append one evaluation as a JSON line; a kill mid-write loses at most that line."""
+    with open(RunPaths(run_dir).evaluations, "a") as f:
+        f.write(json.dumps(entry, sort_keys=True) + "\n")
+
+
+def read_evaluations(run_dir: Path) -> list[dict[str, Any]]:
+    """All complete evaluation lines of a run (a torn last line is skipped)."""
+    path = RunPaths(run_dir).evaluations
+    if not path.exists():
+        return []
+    lines = path.read_text().splitlines()
+    try:  # fast path: one parse of the whole file (the report reads thousands of these)
+        return json.loads("[" + ",".join(line for line in lines if line.strip()) + "]")
+    except json.JSONDecodeError:
+        pass
+    entries = []
+    for line in lines:
+        try:
+            entries.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return entries

@@ -1,0 +1,202 @@
+"""``summary.json``: what a run is, how far it got and how well it plays, kept current.
+
+Other tools (the report, evaluation, sweeps) read this small file rather than the heavy ones
+(checkpoints, TensorBoard events), so deleting heavy files never loses a run's record.
+docs/run-directory.md lists every key.
+
+:class:`RunRecord` is the only writer. Training code tells it what happened (progress, an
+evaluation, the end) through its methods, and it decides what follows, such as whether an
+evaluation is the run's best so far, for fresh and resumed runs alike.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from omegaconf import OmegaConf
+
+from simple_game.records.evaluations import append_evaluation
+from simple_game.records.files import write_json_atomic
+from simple_game.records.paths import RunPaths
+
+# Packages whose versions decide what a run does; recorded so results can be reproduced.
+RECORDED_PACKAGES = (
+    "torch",
+    "stable-baselines3",
+    "sb3-contrib",
+    "gymnasium",
+    "ale-py",
+    "hydra-core",
+    "numpy",
+)
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def package_versions() -> dict[str, str]:
+    versions = {}
+    for name in RECORDED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def git_commit() -> str | None:
+    """The project's git commit, or None outside a git checkout."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def read_summary(run_dir: Path) -> dict[str, Any] | None:
+    """A run's summary.json, or None if it is missing or unreadable."""
+    try:
+        data = json.loads(RunPaths(run_dir).summary.read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def read_overrides(run_dir: Path) -> list[str]:
+    """The command-line overrides Hydra saved for a run (.hydra/overrides.yaml)."""
+    path = RunPaths(run_dir).hydra_overrides
+    try:
+        return [str(o) for o in OmegaConf.load(path)] if path.exists() else []
+    except Exception:  # noqa: BLE001 - a damaged file means "overrides unknown", not a crash
+        return []
+
+
+class RunRecord:
+    """``summary.json`` of one run, rewritten atomically on every change.
+
+    A resumed run continues the record it finds (start time, best score, wall time so far).
+    """
+
+    def __init__(self, run_dir: Path, resume: bool = False, **fields: Any) -> None:
+        self.run_dir = run_dir
+        self.path = RunPaths(run_dir).summary
+        now = utc_now()
+        previous = read_summary(run_dir) if resume else None
+        if previous is not None:
+            self.data = {
+                **previous,
+                **fields,
+                "status": "running",
+                "error": None,
+                "finished_at": None,
+            }
+            self.data["resumes"] = int(previous.get("resumes", 0)) + 1
+            self.write()
+            return
+        self.data: dict[str, Any] = {
+            "status": "running",
+            "error": None,
+            "started_at": now,
+            "updated_at": now,
+            "finished_at": None,
+            "timesteps": 0,
+            "wall_time_s": 0.0,
+            "steps_per_s": 0.0,
+            "eval_mean_reward": None,
+            "eval_std_reward": None,
+            "eval_episodes": 0,
+            "best_eval_mean_reward": None,
+            "versions": package_versions(),
+            "git_commit": git_commit(),
+            **fields,
+        }
+        self.write()
+
+    @property
+    def wall_time_s(self) -> float:
+        """Training time recorded so far, over every session of a resumed run."""
+        return float(self.data["wall_time_s"])
+
+    @property
+    def last_eval(self) -> tuple[float, float] | None:
+        """(mean, std) of the latest evaluation, or None before the first."""
+        mean = self.data["eval_mean_reward"]
+        return None if mean is None else (float(mean), float(self.data["eval_std_reward"]))
+
+    @property
+    def best_eval(self) -> float | None:
+        """The best evaluation mean of the run so far (resumes included)."""
+        best = self.data["best_eval_mean_reward"]
+        return None if best is None else float(best)
+
+    def progress(self, timesteps: int, wall_time_s: float, steps_per_s: float) -> None:
+        """The heartbeat: how far training got, so a dead run can be told from a live one."""
+        self._update(
+            timesteps=int(timesteps),
+            wall_time_s=round(wall_time_s, 2),
+            steps_per_s=round(steps_per_s, 1),
+        )
+
+    def add_evaluation(
+        self,
+        timesteps: int,
+        rewards: Sequence[float],
+        lengths: Sequence[int],
+        wall_time_s: float,
+    ) -> bool:
+        """Store one evaluation (evaluations.jsonl and summary.json).
+
+        Returns True when it is the run's best so far: the caller then saves the model as
+        ``best_model.zip``. A tie is not an improvement, so the earlier model stays the best.
+        """
+        mean, std = float(np.mean(rewards)), float(np.std(rewards))
+        append_evaluation(
+            self.run_dir,
+            {
+                "timesteps": int(timesteps),
+                "mean_reward": mean,
+                "std_reward": std,
+                "episode_rewards": [float(r) for r in rewards],
+                "episode_lengths": [int(n) for n in lengths],
+                "wall_time_s": round(wall_time_s, 2),
+            },
+        )
+        best = self.best_eval
+        is_best = best is None or mean > best
+        self._update(
+            eval_mean_reward=mean,
+            eval_std_reward=std,
+            eval_episodes=len(rewards),
+            best_eval_mean_reward=mean if is_best else best,
+        )
+        return is_best
+
+    def describe(self, **fields: Any) -> None:
+        """Facts about the run learned once it starts, e.g. the device it trains on."""
+        self._update(**fields)
+
+    def finish(self, status: str, **fields: Any) -> None:
+        """The run ended (``completed``, ``interrupted``, ``failed``, ``pruned``)."""
+        self._update(status=status, finished_at=utc_now(), **fields)
+
+    def _update(self, **fields: Any) -> None:
+        self.data.update(fields, updated_at=utc_now())
+        self.write()
+
+    def write(self) -> None:
+        write_json_atomic(self.path, self.data)

@@ -1,0 +1,110 @@
+"""How far a run is, in plain words: the stopwatch, the console line and the heartbeat.
+
+SB3 shows a progress bar; what it lacks is a plain-language line for newcomers (how far, how
+fast, how long to go, how well the agent plays) and a heartbeat in summary.json that tells a
+live run from a dead one. :class:`ProgressReportCallback` adds both.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from stable_baselines3.common.callbacks import BaseCallback
+
+from simple_game.records.summary import RunRecord
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Stopwatch:
+    """Training time of a run, across the sessions of a resumed run.
+
+    ``session()`` times this process (for steps/s); ``total()`` adds the wall time of earlier
+    sessions (for summary.json's ``wall_time_s``).
+    """
+
+    previous_s: float = 0.0
+    start_steps: int = 0
+    started: float = field(default_factory=time.monotonic)
+    stopped: float | None = None
+
+    def stop(self) -> None:
+        """End of training: the final evaluation does not count as training time."""
+        self.stopped = time.monotonic()
+
+    def session(self) -> float:
+        return (self.stopped or time.monotonic()) - self.started
+
+    def total(self) -> float:
+        return self.previous_s + self.session()
+
+    def steps_per_s(self, timesteps: int) -> float:
+        elapsed = self.session()
+        return (timesteps - self.start_steps) / elapsed if elapsed > 0 else 0.0
+
+
+def format_duration(seconds: float) -> str:
+    """``3725`` -> ``"1h02m"``; ``95`` -> ``"1m35s"``."""
+    seconds = int(max(seconds, 0))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
+
+
+class ProgressReportCallback(BaseCallback):
+    """Every ``interval_s`` seconds: a plain-language console line and a summary.json heartbeat.
+
+    The line answers a newcomer's questions: how far along, how fast, how long to go, how
+    well the agent plays in training games (full-game scores, last 100 games) and at the last
+    evaluation.
+    """
+
+    def __init__(
+        self,
+        record: RunRecord,
+        total_timesteps: int,
+        interval_s: float,
+        stopwatch: Stopwatch,
+        label: str,
+    ) -> None:
+        super().__init__()
+        self.record = record
+        self.total_timesteps = total_timesteps
+        self.interval_s = interval_s
+        self.stopwatch = stopwatch
+        self.label = label
+        self.last_report = time.monotonic()
+
+    def _on_step(self) -> bool:
+        now = time.monotonic()
+        if now - self.last_report >= self.interval_s:
+            self.last_report = now
+            self.report()
+        return True
+
+    def report(self) -> None:
+        speed = self.stopwatch.steps_per_s(self.num_timesteps)
+        self.record.progress(self.num_timesteps, self.stopwatch.total(), speed)
+        left = (self.total_timesteps - self.num_timesteps) / speed if speed > 0 else 0.0
+        parts = [
+            f"[{self.label}] {self.num_timesteps:,}/{self.total_timesteps:,} steps "
+            f"({100 * self.num_timesteps / self.total_timesteps:.0f}%)",
+            f"{speed:,.0f} steps/s",
+            f"about {format_duration(left)} left",
+        ]
+        episodes = [info["r"] for info in self.model.ep_info_buffer or []]
+        if episodes:
+            parts.append(
+                f"training games: avg score {np.mean(episodes):.1f} over the last {len(episodes)}"
+            )
+        else:
+            parts.append("no training game finished yet")
+        if self.record.last_eval is not None:
+            parts.append("last eval {:.1f} ± {:.1f}".format(*self.record.last_eval))
+        log.info(" | ".join(parts))

@@ -1,0 +1,321 @@
+"""One training run, top to bottom: config -> envs -> model -> learn -> evaluate -> files.
+
+``python -m simple_game`` composes the config with Hydra and calls :func:`run` inside the
+run directory Hydra created. Read :func:`train` first: each numbered step is one function
+below it, and each of those calls into one module of the package.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from omegaconf import DictConfig
+
+from simple_game.config.validate import validate
+from simple_game.records.paths import RunPaths
+from simple_game.records.summary import RunRecord, read_overrides
+
+if TYPE_CHECKING:
+    import torch as th
+    from stable_baselines3.common.base_class import BaseAlgorithm
+    from stable_baselines3.common.callbacks import BaseCallback
+    from stable_baselines3.common.vec_env import VecEnv
+
+    from simple_game.training.evaluation import Evaluator
+    from simple_game.training.progress import Stopwatch
+    from simple_game.training.sharing import CpuShare
+    from simple_game.training.stopping import StopRequest
+
+log = logging.getLogger(__name__)
+
+# The lesson that explains the console lines below, and the page of each algorithm.
+GUIDE = "docs/lessons/02-first-run.md"
+ALGO_GUIDE = "docs/algorithms/{algo}.md"
+
+
+def run(cfg: DictConfig, run_dir: Path) -> float:
+    """Train the agent ``cfg`` describes; write everything into ``run_dir``.
+
+    Returns the final evaluation's mean score, the number a sweeper optimises. Whatever
+    happens, summary.json says how the run ended: a sweep job with a bad combination of
+    values (which the command-line checks could not see) is recorded as ``failed``.
+    """
+    record = RunRecord(
+        run_dir,
+        resume=bool(cfg.resume),
+        experiment=cfg.experiment,
+        algo=cfg.algo.name,
+        env=cfg.env.name,
+        env_id=cfg.env.id,
+        policy=cfg.policy.name,
+        seed=cfg.seed,
+        note=cfg.note,
+        overrides=read_overrides(run_dir),
+        total_timesteps=cfg.train.total_timesteps,
+    )
+    try:
+        validate(cfg)
+        return train(cfg, RunPaths(run_dir), record)
+    except Exception as err:
+        status = "pruned" if _pruned(cfg, err) else "failed"
+        record.finish(status, error=f"{type(err).__name__}: {err}")
+        raise
+
+
+def train(cfg: DictConfig, paths: RunPaths, record: RunRecord) -> float:
+    """The steps of a run. Returns the final evaluation's mean score."""
+    from simple_game.training.evaluation import Evaluator
+    from simple_game.training.logger import attach_run_logger
+    from simple_game.training.progress import Stopwatch
+    from simple_game.training.sharing import CpuShare
+
+    with CpuShare() as share:
+        device = set_up_machine(cfg, record, share)  # 1. device, threads, seeds
+        train_env, eval_env = make_envs(cfg)  # 2. training games and evaluation games
+        model = make_model(cfg, paths, train_env, device)  # 3. fresh, or resumed
+        attach_run_logger(model, paths.root)
+        stopwatch = Stopwatch(
+            previous_s=record.wall_time_s if cfg.resume else 0.0, start_steps=model.num_timesteps
+        )
+        evaluator = Evaluator(
+            eval_env,
+            int(cfg.train.n_eval_episodes),
+            bool(cfg.train.eval_deterministic),
+            record,
+            paths,
+            stopwatch,
+        )
+        learn(cfg, paths, record, model, evaluator, share)  # 4. learn, with the callbacks
+    score = evaluator(model)  # 5. final evaluation of the final model
+    finish(record, model.num_timesteps, stopwatch, status="completed")
+    train_env.close()
+    eval_env.close()
+    report_end(paths, record)  # 6. learning curve and the closing lines
+    return score.mean
+
+
+def set_up_machine(cfg: DictConfig, record: RunRecord, share: CpuShare) -> th.device:
+    """Step 1: the torch device, torch's CPU threads and every random seed."""
+    from stable_baselines3.common.utils import set_random_seed
+
+    from simple_game.model.device import configure_threads, resolve_device
+
+    device = resolve_device(cfg.hardware.device)
+    threads = int(cfg.hardware.torch_threads)
+    if threads > 0:
+        configure_threads(threads)
+    else:  # 0: this run's share of the cores, recounted while it trains (training/sharing.py)
+        share.adjust()
+    set_random_seed(int(cfg.seed))
+    record.describe(device=str(device))
+    algo = cfg.algo.name
+    log.info(
+        "Training %s on %s (%s) for %s steps with %d parallel game(s) on %s, seed %d.",
+        algo.upper(),
+        cfg.env.name,
+        cfg.env.id,
+        f"{int(cfg.train.total_timesteps):,}",
+        int(cfg.env.n_envs),
+        device,
+        int(cfg.seed),
+    )
+    log.info("Run directory: %s", record.run_dir)
+    log.info(
+        "New to this? %s explains every line below; %s explains %s.",
+        GUIDE,
+        ALGO_GUIDE.format(algo=algo),
+        algo.upper(),
+    )
+    return device
+
+
+def make_envs(cfg: DictConfig) -> tuple[VecEnv, VecEnv]:
+    """Step 2: training games (a lost life ends an episode, rewards clipped) and evaluation
+    games (full games, real scores), built by the same pipeline."""
+    from simple_game.envs.build import EVAL_SEED_OFFSET, make_env
+
+    seed = int(cfg.seed)
+    train_env = make_env(cfg.env, n_envs=int(cfg.env.n_envs), seed=seed, evaluation=False)
+    eval_env = make_env(cfg.env, n_envs=1, seed=seed + EVAL_SEED_OFFSET, evaluation=True)
+    return train_env, eval_env
+
+
+def make_model(cfg: DictConfig, paths: RunPaths, env: VecEnv, device: object) -> BaseAlgorithm:
+    """Step 3: a fresh model, or, when resuming, the latest checkpoint with its replay buffer."""
+    from hydra.utils import get_class
+    from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
+
+    from simple_game.model.build import build_model, speed_up
+    from simple_game.records.checkpoints import latest_replay_buffer, list_checkpoints
+    from simple_game.training.checkpoints import load_replay_buffer
+
+    if not cfg.resume:
+        return build_model(cfg, env, device)
+    steps, path = list_checkpoints(paths.root)[-1]
+    model = get_class(cfg.algo._target_).load(path, env=env, device=device)
+    speed_up(model, cfg)  # precision and memory format are not stored in the zip
+    buffer = latest_replay_buffer(paths.root, steps)
+    if buffer is not None and isinstance(model, OffPolicyAlgorithm):
+        load_replay_buffer(model, buffer)
+    log.info(
+        "Resuming from %s (%s steps%s).",
+        path.name,
+        f"{steps:,}",
+        ", with its replay buffer" if buffer else "",
+    )
+    return model
+
+
+def learn(
+    cfg: DictConfig,
+    paths: RunPaths,
+    record: RunRecord,
+    model: BaseAlgorithm,
+    evaluator: Evaluator,
+    share: CpuShare,
+) -> None:
+    """Step 4: ``model.learn`` with the callbacks. SB3 counts steps from the checkpoint when
+    resuming, so the learning-rate schedule and TensorBoard's step axis carry on.
+
+    On Ctrl-C or SIGTERM: save a checkpoint, mark the run ``interrupted`` and raise
+    :class:`~simple_game.errors.Interrupted` for the entry point.
+    """
+    from stable_baselines3.common.callbacks import CallbackList
+
+    from simple_game.errors import Interrupted
+    from simple_game.model.build import keeps_replay_buffer
+    from simple_game.training.checkpoints import save_checkpoint
+    from simple_game.training.stopping import StopRequest
+
+    stop = StopRequest()
+    callbacks = make_callbacks(cfg, paths, record, evaluator, stop, share)
+    total = int(cfg.train.total_timesteps)
+    stop.install()
+    try:
+        model.learn(
+            total_timesteps=max(total - model.num_timesteps, 0),
+            callback=CallbackList(callbacks),
+            progress_bar=bool(cfg.train.progress_bar),
+            tb_log_name=cfg.algo.name,
+            reset_num_timesteps=not cfg.resume,
+        )
+        evaluator.stopwatch.stop()
+        if stop.signal_name is not None:
+            # Still under our handlers: a second Ctrl-C during this save quits at once, and
+            # the atomic write leaves the previous checkpoint intact.
+            path = save_checkpoint(model, paths.root, cfg.algo.name, keeps_replay_buffer(cfg))
+            finish(record, model.num_timesteps, evaluator.stopwatch, status="interrupted")
+            log.warning(
+                "Stopped by %s at %s steps; checkpoint saved to %s.\n"
+                "Resume with: python -m simple_game resume=%s",
+                stop.signal_name,
+                f"{model.num_timesteps:,}",
+                path,
+                paths.root,
+            )
+            raise Interrupted(stop.signal_name)
+    finally:
+        stop.restore()
+    model.save(paths.final_model)
+
+
+def make_callbacks(
+    cfg: DictConfig,
+    paths: RunPaths,
+    record: RunRecord,
+    evaluator: Evaluator,
+    stop: StopRequest,
+    share: CpuShare,
+) -> list[BaseCallback]:
+    """What runs beside learning: Ctrl-C, periodic evaluations (with a video clip and an
+    Optuna report after each), checkpoints, the console line, the CPU share."""
+    from stable_baselines3.common.callbacks import CallbackList
+
+    from simple_game.envs.build import EVAL_SEED_OFFSET
+    from simple_game.model.build import keeps_replay_buffer
+    from simple_game.training.checkpoints import AtomicCheckpointCallback
+    from simple_game.training.evaluation import PeriodicEvaluation, TrainVideoCallback
+    from simple_game.training.progress import ProgressReportCallback
+    from simple_game.training.sharing import ShareCpuCallback
+    from simple_game.training.stopping import StopOnRequestCallback
+
+    callbacks: list[BaseCallback] = [StopOnRequestCallback(stop)]
+    if cfg.train.eval_freq > 0:
+        after_eval: list[BaseCallback] = []
+        if cfg.train.video:  # a short clip of the current policy at each evaluation
+            seed = int(cfg.seed) + EVAL_SEED_OFFSET
+            after_eval.append(TrainVideoCallback(cfg.env, paths, seed, evaluator.deterministic))
+        if cfg.tuning.trial is not None:  # an Optuna trial: report each eval, stop if pruned
+            from simple_game.training.tuning import trial_callback
+
+            after_eval.append(trial_callback(cfg))
+        callbacks.append(
+            PeriodicEvaluation(evaluator, int(cfg.train.eval_freq), CallbackList(after_eval))
+        )
+    if cfg.train.checkpoint_freq > 0:
+        callbacks.append(
+            AtomicCheckpointCallback(
+                paths.root,
+                cfg.algo.name,
+                save_freq=int(cfg.train.checkpoint_freq),
+                keep_last=int(cfg.train.keep_checkpoints),
+                with_replay_buffer=keeps_replay_buffer(cfg),
+            )
+        )
+    label = f"{cfg.algo.name} {cfg.env.name}"
+    callbacks.append(
+        ProgressReportCallback(
+            record,
+            int(cfg.train.total_timesteps),
+            float(cfg.train.log_interval_s),
+            evaluator.stopwatch,
+            label,
+        )
+    )
+    if int(cfg.hardware.torch_threads) == 0:
+        callbacks.append(ShareCpuCallback(share))
+    return callbacks
+
+
+def finish(record: RunRecord, timesteps: int, stopwatch: Stopwatch, status: str) -> None:
+    record.finish(
+        status,
+        timesteps=int(timesteps),
+        wall_time_s=round(stopwatch.total(), 2),
+        steps_per_s=round(stopwatch.steps_per_s(timesteps), 1),
+    )
+
+
+def report_end(paths: RunPaths, record: RunRecord) -> None:
+    """Step 6: draw the learning curve and say how the run ended."""
+    from simple_game.records.plots import plot_learning_curve
+    from simple_game.training.progress import format_duration
+
+    try:  # a picture of the run; a plotting problem must not fail a finished run
+        log.info("Learning curve: %s", plot_learning_curve(paths.root))
+    except (OSError, ValueError) as err:
+        log.warning("Could not draw the learning curve: %s", err)
+    data = record.data
+    log.info(
+        "Done: %s steps in %s (%.0f steps/s). "
+        "Final eval: %.1f ± %.1f over %d full games; best %.1f.",
+        f"{data['timesteps']:,}",
+        format_duration(data["wall_time_s"]),
+        data["steps_per_s"],
+        data["eval_mean_reward"],
+        data["eval_std_reward"],
+        data["eval_episodes"],
+        data["best_eval_mean_reward"],
+    )
+    log.info("Everything about this run is in %s", paths.root)
+
+
+def _pruned(cfg: DictConfig, err: Exception) -> bool:
+    """Whether an Optuna trial's run was stopped by the pruner (optuna is loaded only then)."""
+    if cfg.tuning.trial is None:
+        return False
+    from optuna import TrialPruned
+
+    return isinstance(err, TrialPruned)

@@ -1,0 +1,95 @@
+"""``python -m simple_game.bench``: the stock-vs-project table a user quotes, from real runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from simple_game.bench.__main__ import main
+from simple_game.bench.parity import compare_scores
+
+
+@pytest.mark.slow
+def test_a_tiny_bench_times_both_pipelines_and_writes_the_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # SB3 makes its default log folder (here: this path) for any model without a logger.
+    sb3_default_logs = tmp_path / "sb3_default_logs"
+    monkeypatch.setenv("SB3_LOGDIR", str(sb3_default_logs))
+    out = tmp_path / "bench.json"
+    main(
+        [
+            *("--repeats", "1", "--env-steps", "20", "--ppo-steps", "256", "--dqn-steps", "20"),
+            # One seed of the learning check, numbered to extend an earlier run's seeds 0-6.
+            *("--parity-steps", "64", "--parity-seeds", "1", "--parity-first-seed", "7"),
+            *("--parity-episodes", "1", "--json", str(out)),
+        ]
+    )
+
+    report = json.loads(out.read_text())
+    assert report["machine"]["cores"] >= 1
+    results = report["results"]
+    assert set(results) == {"env", "ppo", "dqn"}
+    for kind, rows in results.items():
+        assert set(rows) == {"stock SB3", "project"}, kind
+        assert rows["stock SB3"]["ratio_to_stock"] == 1.0
+        for row in rows.values():
+            (rate,) = row["wall_steps_per_s"]
+            assert rate > 0 and row["median"] == rate
+        assert rows["project"]["ratio_to_stock"] == pytest.approx(
+            rows["project"]["median"] / rows["stock SB3"]["median"], abs=0.005
+        )
+    parity = report["learning_parity"]
+    assert parity["seeds"] == [7] and parity["steps"] == 64
+    assert all(len(parity[side]["scores"]) == 1 for side in ("stock SB3", "project"))
+    printed = capsys.readouterr().out
+    assert "PPO training" in printed and "x stock" in printed
+    assert "Learning parity after 64 PPO steps, seeds [7]" in printed
+    # The bench trains its models without leaving SB3's empty log folders behind.
+    assert not sb3_default_logs.exists()
+
+
+def test_unknown_measurement_is_refused_with_the_allowed_ones(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--only", "ppo,sac"])
+    assert exit_info.value.code != 0
+    assert "--only: unknown measurement(s) sac; use env, ppo, dqn" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--parity-first-seed", "-1", "--parity-first-seed=-1: use 0 or more"),
+        ("--parity-seeds", "0", "--parity-seeds=0: use 1 or more"),
+    ],
+)
+def test_bad_seed_range_is_refused_before_any_training(
+    option: str, value: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--only", "", "--parity-steps", "64", option, value])
+    assert exit_info.value.code != 0
+    assert message in capsys.readouterr().err
+
+
+def test_learning_check_reports_welch_and_paired_t() -> None:
+    # Seeds 0-3 of the 250k-step Breakout check (docs/performance.md): the project scored
+    # lower on every seed, which the paired t sees and Welch's t, blind to the pairing, does not.
+    stock, project = [7.3, 9.8, 2.1, 8.6], [6.4, 7.0, 1.3, 5.8]
+    summary = compare_scores(stock, project)
+    assert summary["stock SB3"]["scores"] == stock
+    assert summary["project"]["mean"] == pytest.approx(5.125)
+    assert summary["differences"] == pytest.approx([-0.9, -2.8, -0.8, -2.8])
+    assert summary["welch_t"] == pytest.approx(-0.85, abs=0.01)
+    assert summary["paired_t"] == pytest.approx(-3.24, abs=0.01)
+    json.dumps(summary)  # goes into bench.json as it is
+
+
+def test_learning_check_with_one_seed_has_no_t() -> None:
+    summary = compare_scores([3.0], [4.0])
+    assert summary["welch_t"] == summary["paired_t"] == 0.0
+    assert summary["differences"] == [1.0]

@@ -1,0 +1,48 @@
+"""learning_curve.png: drawn at the end of training and on demand, a valid readable image."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from PIL import Image
+
+from simple_game.records.paths import RunPaths
+from simple_game.records.plots import plot_learning_curve, training_scores
+from tests.conftest import run_cli
+
+
+def test_training_run_ends_with_a_learning_curve(tiny_run: Path) -> None:
+    path = RunPaths(tiny_run).learning_curve
+    with Image.open(path) as image:
+        image.verify()  # a complete, valid PNG
+    with Image.open(path) as image:
+        assert image.format == "PNG" and image.size == (1210, 550)
+
+
+def test_training_scores_come_from_progress_csv(tiny_run: Path) -> None:
+    steps, values = training_scores(tiny_run)
+    # n_envs=1 and 256 steps: at least one full Breakout game finished during training.
+    assert steps and len(steps) == len(values) and steps == sorted(steps)
+    assert all(0 < s <= 256 for s in steps)
+
+
+def test_plot_only_redraws_from_the_logs(tiny_run: Path, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    run.mkdir()
+    shutil.copytree(tiny_run / ".hydra", run / ".hydra")
+    for name in ("summary.json", "evaluations.jsonl", "progress.csv"):
+        shutil.copy(tiny_run / name, run / name)
+
+    result = run_cli([f"run={run}", "plot_only=true"], tmp_path, "simple_game.evaluate")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert str(RunPaths(run).learning_curve) in result.stdout
+    with Image.open(RunPaths(run).learning_curve) as image:
+        assert image.format == "PNG"
+
+
+def test_a_run_without_logs_still_gets_a_plot(tiny_run: Path, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    shutil.copytree(tiny_run / ".hydra", run / ".hydra")  # e.g. killed before the first eval
+    with Image.open(plot_learning_curve(run)) as image:
+        assert image.format == "PNG"

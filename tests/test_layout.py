@@ -1,0 +1,101 @@
+"""The package's layout shows its architecture: stages import only the stages before them,
+no module imports itself back through others, and ``--help`` loads nothing heavy."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO
+
+PACKAGE = REPO / "simple_game"
+# The stages in pipeline order (README "Project layout"): a module may import its own stage
+# and the stages before it, never one after it.
+STAGES = ("errors", "records", "config", "envs", "model", "training", "evaluate", "report", "bench")
+# Modules outside the stages: the entry point, and the old home of SimpleNatureCNN.
+TOP = {"simple_game.__main__": len(STAGES), "simple_game.policies": STAGES.index("model")}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(REPO).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path) -> set[str]:
+    """The ``simple_game`` modules a file imports, at the top or inside functions."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        else:
+            continue
+        found.update(n for n in names if n.startswith("simple_game"))
+    return found
+
+
+def graph() -> dict[str, set[str]]:
+    modules = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+    return {
+        name: {m for m in imports_of(path) if m in modules and m != name}
+        for name, path in modules.items()
+    }
+
+
+def stage(module: str) -> int:
+    if module in TOP:
+        return TOP[module]
+    part = module.split(".")[1] if "." in module else ""
+    return STAGES.index(part) if part in STAGES else -1
+
+
+def test_every_module_belongs_to_a_stage() -> None:
+    loose = sorted(m for m in graph() if m != "simple_game" and stage(m) < 0)
+    assert not loose, f"modules outside the stages of README's layout: {loose}"
+
+
+def test_no_stage_imports_a_later_one() -> None:
+    upward = [
+        f"{name} -> {target}"
+        for name, targets in graph().items()
+        for target in targets
+        if name != "simple_game" and stage(target) > stage(name)
+    ]
+    assert not upward, "imports from a later stage:\n" + "\n".join(sorted(upward))
+
+
+def test_the_import_graph_has_no_cycle() -> None:
+    edges = graph()
+    done: set[str] = set()
+
+    def visit(node: str, path: list[str]) -> None:
+        if node in path:
+            raise AssertionError("import cycle: " + " -> ".join([*path[path.index(node) :], node]))
+        if node in done:
+            return
+        for target in edges.get(node, ()):
+            if target.startswith(node + "."):
+                continue  # a package's __init__ may import its own modules
+            visit(target, [*path, node])
+        done.add(node)
+
+    for module in edges:
+        visit(module, [])
+
+
+def test_help_loads_neither_gymnasium_nor_ale_py_nor_optuna(tmp_path: Path) -> None:
+    probe = (
+        "import runpy, sys; sys.argv = ['simple_game', '--help']\n"
+        "try:\n    runpy.run_module('simple_game', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'gymnasium', 'ale_py', 'optuna', 'torch'})\n"
+        "print('HEAVY', heavy)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "HEAVY []" in done.stdout, done.stdout[-500:]
