@@ -33,6 +33,7 @@ TINY_ALGO = {
     "a2c": {"algo.n_envs": "4"},
     "dqn": {"algo.buffer_size": "1000", "algo.learning_starts": "64"},
     "qrdqn": {"algo.buffer_size": "1000", "algo.learning_starts": "64"},
+    "pqn": {"algo.n_steps": "32", "algo.batch_size": "64"},
 }
 
 

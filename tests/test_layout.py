@@ -15,7 +15,11 @@ PACKAGE = REPO / "simple_game"
 # and the stages before it, never one after it.
 STAGES = ("errors", "records", "config", "envs", "model", "training", "evaluate", "report", "bench")
 # Modules outside the stages: the entry point, and the old home of SimpleNatureCNN.
-TOP = {"simple_game.__main__": len(STAGES), "simple_game.policies": STAGES.index("model")}
+TOP = {
+    "simple_game.__main__": len(STAGES),
+    "simple_game.doctor": len(STAGES),
+    "simple_game.policies": STAGES.index("model"),
+}
 
 
 def module_name(path: Path) -> str:

@@ -122,6 +122,25 @@ def outcome(returns: Sequence[JobReturn]) -> tuple[TrialState, float | None, str
     return TrialState.COMPLETE, value, None
 
 
+def best_overrides(overrides: Sequence[str]) -> list[str]:
+    """The best trial's overrides to train with: its hyperparameters and choices, without the
+    ``train.*`` settings (a sweep's budget and evaluation schedule are kept short on purpose;
+    a full run picks its own)."""
+    return [line for line in overrides if not line.lstrip("+~").startswith("train.")]
+
+
+def dashboard_hint(url: str) -> str:
+    """How to browse the study, or how to install the browser when it is not installed."""
+    import importlib.util
+
+    if importlib.util.find_spec("optuna_dashboard") is None:
+        return (
+            'To browse the study, install the dashboard (pip install -e ".[dashboard]") and '
+            f"run: optuna-dashboard {url}"
+        )
+    return f"Browse the study: optuna-dashboard {url}"
+
+
 def state_counts(study: optuna.Study) -> dict[str, int]:
     """``{"complete": 3, "pruned": 2}``: the study's trials by state."""
     counts: dict[str, int] = {}
@@ -158,6 +177,12 @@ class Sweep:
             optuna.storages.fail_stale_trials(study)  # trials a killed sweep left RUNNING
 
         log.info("Optuna study '%s' (%s): %s so far.", name, url, describe(state_counts(study)))
+        if self.study_name is None:
+            log.info(
+                "A new study for this sweep; to continue it later, rerun with "
+                "hydra.sweeper.study_name=%s (and the same storage).",
+                name,
+            )
         log.info(
             "Searching %s; adding %d trial(s), %d at a time.",
             ", ".join(space) or "nothing",
@@ -247,7 +272,7 @@ class Sweep:
         if completed:
             best = study.best_trial
             best_file = SweepPaths(sweep_dir).best_overrides
-            best_file.write_text("\n".join(best.user_attrs["overrides"]) + "\n")
+            best_file.write_text("\n".join(best_overrides(best.user_attrs["overrides"])) + "\n")
             results.update(
                 best_trial=best.number,
                 best_value=best.value,
@@ -256,7 +281,11 @@ class Sweep:
                 train_best=f"python -m simple_game $(cat {best_file})",
             )
             log.info("Best: trial %d, score %.3f, %s", best.number, best.value, best.params)
-            log.info("Train with the best parameters: python -m simple_game $(cat %s)", best_file)
+            log.info(
+                "Train with the best parameters (give it a budget of your own, e.g. "
+                "train.total_timesteps=10000000): python -m simple_game $(cat %s)",
+                best_file,
+            )
         else:
             log.warning(
                 "No trial of study '%s' completed yet: no best parameters to write.",
@@ -264,4 +293,4 @@ class Sweep:
             )
         results_file = SweepPaths(sweep_dir).optuna_results
         OmegaConf.save(OmegaConf.create(results), results_file)
-        log.info("Results: %s. Browse the study: optuna-dashboard %s", results_file, url)
+        log.info("Results: %s. %s", results_file, dashboard_hint(url))

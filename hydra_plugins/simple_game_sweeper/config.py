@@ -12,6 +12,8 @@ from typing import Any
 
 from hydra.core.config_store import ConfigStore
 
+from simple_game.config.schema import ruled, whole
+
 
 @dataclass
 class OptunaSweeperConf:
@@ -24,10 +26,11 @@ class OptunaSweeperConf:
     # Optuna storage URL; a relative sqlite path is taken from the directory you launch in.
     storage: str | None = "sqlite:///multirun/optuna.db"
     study_name: str | None = None  # null = a new study per sweep, named after the sweep dir
-    n_trials: int = 20  # trials this invocation adds to the study
-    n_jobs: int = 1  # trials launched together in one batch (the launcher runs them)
-    seeds_per_trial: int = 1  # runs per trial (seed, seed+1, ...); the trial scores their mean
-    heartbeat_s: int = 60  # how often in-flight trials are marked alive in the storage
+    # The ranges below are checked before a sweep starts (simple_game/config/preflight.py).
+    n_trials: int = ruled(whole(1), default=20)  # trials this invocation adds to the study
+    n_jobs: int = ruled(whole(1), default=1)  # trials launched together in one batch
+    seeds_per_trial: int = ruled(whole(1), default=1)  # runs per trial, scored by their mean
+    heartbeat_s: int = ruled(whole(1), default=60)  # seconds between "still running" marks
     params: dict[str, Any] = field(default_factory=dict)  # the search space: key -> sweep string
 
 

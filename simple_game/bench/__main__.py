@@ -1,10 +1,17 @@
-"""``python -m simple_game.bench``: this project's training speed next to stock Stable-Baselines3.
+"""``python -m simple_game.bench``: measured speed and learning, next to stock Stable-Baselines3.
 
-Three measurements (:mod:`.speed`): env-only steps/s (random actions, no network), PPO
-training steps/s and DQN training steps/s (``model.learn`` after a warm-up), of the two
-set-ups of :mod:`.setups`. ``--parity-steps N`` adds a learning check (:mod:`.parity`):
-stock and project PPO trained for N steps on several seeds, scored on full games.
-Results go to the console and a JSON file. See docs/performance.md for measured numbers.
+Measurements, each in its own module:
+
+* speed (:mod:`.speed`): env-only, PPO and DQN training steps/s of the project and of stock
+  SB3 (:mod:`.setups`), interleaved repeat by repeat (``--only env,ppo,dqn``);
+* sharing (:mod:`.sharing`): two trainings started at once, each against its solo speed
+  (``--only share``);
+* learning parity (:mod:`.parity`): stock and project PPO trained for the same steps on
+  several seeds, compared seed by seed (``--parity-steps N``);
+* time to skill (:mod:`.time_to_skill`): minutes until a recipe's evaluations reach its target
+  score, one seed after another (``--time-to-skill <recipe>``).
+
+Results go to the console and a JSON file. docs/performance.md has the measured numbers.
 """
 
 from __future__ import annotations
@@ -14,28 +21,31 @@ import json
 from pathlib import Path
 from typing import Any
 
-from simple_game.bench.parity import learning_parity
-from simple_game.bench.speed import machine, print_table, run_bench, summarise
+SPEED_KINDS = {"env", "ppo", "dqn"}
+KINDS = SPEED_KINDS | {"share"}
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m simple_game.bench", description=__doc__.split("\n")[0]
-    )
+def add_speed_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--game", default="breakout", help="env config option (conf/env/)")
     parser.add_argument("--repeats", type=int, default=3, help="interleaved repeats per set-up")
     parser.add_argument(
-        "--only", default="env,ppo,dqn", help="comma list of env, ppo, dqn ('' for none)"
+        "--only", default="env,ppo,dqn", help="comma list of env, ppo, dqn, share ('' for none)"
     )
     parser.add_argument("--env-steps", type=int, default=1000, help="vector steps for env-only")
     parser.add_argument("--ppo-steps", type=int, default=2048, help="timed PPO agent steps")
     parser.add_argument("--dqn-steps", type=int, default=1000, help="timed DQN agent steps")
+    parser.add_argument(
+        "--share-steps", type=int, default=10240, help="PPO steps of each run in --only share"
+    )
     parser.add_argument(
         "--threads", type=int, default=0, help="torch CPU threads for all set-ups (0: default)"
     )
     parser.add_argument(
         "--ablations", action="store_true", help="also time each lever switched off"
     )
+
+
+def add_parity_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--parity-steps", type=int, default=0, help="PPO steps per seed for the learning check"
     )
@@ -56,30 +66,73 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=[],
         help="config overrides for the project side, e.g. env.backend=sb3",
     )
+
+
+def add_skill_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--time-to-skill", metavar="RECIPE", help="time a recipe (conf/recipe/) to its target"
+    )
+    parser.add_argument("--seeds", default="0,1,2", help="comma list of seeds to time")
+    parser.add_argument(
+        "--overrides", nargs="*", default=[], help="config overrides for every timed run"
+    )
+    parser.add_argument(
+        "--root", type=Path, default=Path("."), help="where runs/reference/<recipe>/ goes"
+    )
+    parser.add_argument(
+        "--save-reference",
+        action="store_true",
+        help="write the runs' curves as the recipe's reference curves",
+    )
+    parser.add_argument(
+        "--reference-dir",
+        type=Path,
+        default=None,
+        help="where --save-reference writes (default: the package's reference curves)",
+    )
+
+
+def check_args(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    """One-line refusals for values the measurements cannot use, before anything runs."""
+    from simple_game.config.preflight import check_overrides
+    from simple_game.errors import UserError
+
+    args.only = [k.strip() for k in args.only.split(",") if k.strip()]
+    unknown = set(args.only) - KINDS
+    if unknown:
+        parser.error(
+            f"--only: unknown measurement(s) {', '.join(sorted(unknown))}; "
+            f"use {', '.join(sorted(KINDS))}"
+        )
+    for name in ("parity_jobs", "parity_seeds"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')}={getattr(args, name)}: use 1 or more")
+    if args.parity_first_seed < 0:
+        parser.error(f"--parity-first-seed={args.parity_first_seed}: use 0 or more")
+    try:  # here, not in a worker process minutes later
+        if args.parity_overrides:
+            check_overrides(["algo=ppo", f"env={args.game}", *args.parity_overrides])
+        if args.time_to_skill:
+            check_overrides([f"recipe={args.time_to_skill}", *args.overrides])
+            args.seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
+    except UserError as err:
+        parser.error(str(err))
+    except ValueError:
+        parser.error(f"--seeds={args.seeds}: use a comma list of whole numbers, e.g. 0,1,2")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m simple_game.bench", description=__doc__.split("\n")[0]
+    )
+    add_speed_args(parser)
+    add_parity_args(parser)
+    add_skill_args(parser)
     parser.add_argument(
         "--json", type=Path, default=Path("bench.json"), help="where to write results"
     )
     args = parser.parse_args(argv)
-    args.only = [k.strip() for k in args.only.split(",") if k.strip()]
-    unknown = set(args.only) - {"env", "ppo", "dqn"}
-    if unknown:
-        parser.error(
-            f"--only: unknown measurement(s) {', '.join(sorted(unknown))}; use env, ppo, dqn"
-        )
-    if args.parity_jobs < 1:
-        parser.error(f"--parity-jobs={args.parity_jobs}: use 1 or more")
-    if args.parity_seeds < 1:
-        parser.error(f"--parity-seeds={args.parity_seeds}: use 1 or more")
-    if args.parity_first_seed < 0:
-        parser.error(f"--parity-first-seed={args.parity_first_seed}: use 0 or more")
-    if args.parity_overrides:
-        from simple_game.config.preflight import check_overrides
-        from simple_game.errors import UserError
-
-        try:  # here, not in a worker process minutes later
-            check_overrides(["algo=ppo", f"env={args.game}", *args.parity_overrides])
-        except UserError as err:
-            parser.error(f"--parity-overrides: {err}")
+    check_args(args, parser)
     return args
 
 
@@ -88,6 +141,8 @@ def settings_of(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from simple_game.bench.speed import machine, print_table, run_bench, summarise
+
     args = parse_args(argv)
     if args.threads > 0:
         from simple_game.model.device import configure_threads
@@ -96,17 +151,28 @@ def main(argv: list[str] | None = None) -> None:
     info = machine()
     print(f"Machine: {info}", flush=True)
     report: dict[str, Any] = {"machine": info, "settings": settings_of(args)}
+    share = "share" in args.only
+    args.only = [k for k in args.only if k in SPEED_KINDS]  # what run_bench times
     if args.only:
         report["results"] = summarise(run_bench(args))
         print_table(report["results"])
+    if share:
+        from simple_game.bench.sharing import measure_sharing
+
+        print("\nTwo trainings at once:", flush=True)
+        report["sharing"] = measure_sharing(args.game, args.share_steps, args.share_steps // 4)
     if args.parity_steps > 0:
-        report["learning_parity"] = parity = learning_parity(args)
-        print(
-            f"\nLearning parity after {args.parity_steps:,} PPO steps, seeds {parity['seeds']}: "
-            f"stock {parity['stock SB3']['mean']:.1f} +- {parity['stock SB3']['std']:.1f}, "
-            f"project {parity['project']['mean']:.1f} +- {parity['project']['std']:.1f}, "
-            f"Welch t = {parity['welch_t']:.2f}, paired t = {parity['paired_t']:.2f} "
-            f"(per-seed differences {parity['differences']})"
+        from simple_game.bench.parity import learning_parity, print_parity
+
+        report["learning_parity"] = learning_parity(args)
+        print_parity(report["learning_parity"], args.parity_steps)
+    if args.time_to_skill:
+        from simple_game.bench.time_to_skill import time_to_skill
+        from simple_game.records.reference import REFERENCE_DIR
+
+        save_to = (args.reference_dir or REFERENCE_DIR) if args.save_reference else None
+        report["time_to_skill"] = time_to_skill(
+            args.time_to_skill, args.seeds, args.root, args.overrides, save_to
         )
     args.json.write_text(json.dumps(report, indent=2))
     print(f"\nWrote {args.json}")

@@ -108,3 +108,13 @@ def learning_parity(args: argparse.Namespace) -> dict[str, Any]:
     summary["steps"] = args.parity_steps
     summary["project_overrides"] = args.parity_overrides
     return summary
+
+
+def print_parity(parity: dict[str, Any], steps: int) -> None:
+    print(
+        f"\nLearning parity after {steps:,} PPO steps, seeds {parity['seeds']}: "
+        f"stock {parity['stock SB3']['mean']:.1f} +- {parity['stock SB3']['std']:.1f}, "
+        f"project {parity['project']['mean']:.1f} +- {parity['project']['std']:.1f}, "
+        f"Welch t = {parity['welch_t']:.2f}, paired t = {parity['paired_t']:.2f} "
+        f"(per-seed differences {parity['differences']})"
+    )

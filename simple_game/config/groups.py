@@ -14,7 +14,7 @@ from omegaconf import OmegaConf
 from simple_game.errors import UserError
 
 CONF_DIR = Path(__file__).resolve().parent.parent.parent / "conf"
-GROUPS = ("algo", "env", "policy", "hardware")
+GROUPS = ("algo", "env", "policy", "hardware", "recipe")
 
 
 def group_options(group: str) -> list[str]:

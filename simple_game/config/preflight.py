@@ -4,19 +4,63 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
-from simple_game.config.groups import GROUPS
-from simple_game.config.overrides import compose_checked
+from simple_game.config.groups import CONF_DIR, GROUPS
+from simple_game.config.overrides import compose_checked, parse
 from simple_game.config.schema import all_rules
 from simple_game.config.validate import validate
+from simple_game.errors import UserError
 
 
 def check_overrides(overrides: Sequence[str], multirun: bool = False) -> DictConfig:
     """The training config the overrides describe, validated; :class:`UserError` if bad."""
     cfg = compose_checked("config", overrides, GROUPS, all_rules(), "config", multirun)
     validate(cfg)
+    if cfg.recipe is not None:
+        check_recipe(str(cfg.recipe), overrides)
+    if any(o.startswith("hydra/sweeper=optuna") for o in overrides):
+        check_sweeper(overrides)
     return cfg
+
+
+def check_sweeper(overrides: Sequence[str]) -> None:
+    """The Optuna sweeper's own settings (n_trials and the like), before a sweep starts."""
+    from hydra import compose, initialize_config_dir
+
+    from hydra_plugins.simple_game_sweeper.config import OptunaSweeperConf
+    from simple_game.config.schema import rules
+    from simple_game.config.validate import check_rules
+
+    hydra_only = [o for o in overrides if o.startswith("hydra")]
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        cfg = compose("config", overrides=hydra_only, return_hydra_config=True)
+    check_rules(cfg, rules(OptunaSweeperConf, "hydra.sweeper."))
+
+
+def recipe_choices(recipe: str) -> dict[str, str]:
+    """The groups a recipe sets (``{"algo": "pqn", "env": "pong"}``), from its defaults list."""
+    defaults = OmegaConf.load(CONF_DIR / "recipe" / f"{recipe}.yaml").get("defaults", [])
+    choices = {}
+    for entry in defaults:
+        for key, option in dict(entry).items():
+            choices[key.removeprefix("override").strip().lstrip("/").split("@")[0]] = option
+    return choices
+
+
+def check_recipe(recipe: str, overrides: Sequence[str]) -> None:
+    """A recipe was measured with one algorithm on one game: another choice would run other
+    settings under its name (and against its reference curves)."""
+    choices = recipe_choices(recipe)
+    for override in parse(overrides):
+        group, option = override.key_or_group, override.get_value_element_as_str()
+        if group in choices and option != choices[group]:
+            raise UserError(
+                f"{group}={option}: recipe={recipe} is measured with "
+                f"{' '.join(f'{g}={o}' for g, o in choices.items())}; drop {group}= "
+                "or pick a recipe for it (conf/recipe/)",
+                key=group,
+            )
 
 
 def preflight(argv: Sequence[str]) -> DictConfig | None:

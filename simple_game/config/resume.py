@@ -42,7 +42,9 @@ def check_resume_dir(value: str, overrides: Sequence[str]) -> Path:
             f"resume={value}: no checkpoint to resume from in checkpoints/ "
             "(checkpoints are written every train.checkpoint_freq steps and on Ctrl-C)"
         )
-    check_checkpoint(checkpoints[-1][1], key=f"resume={value}")
+    check_checkpoint(
+        checkpoints[-1][1], f"resume={value}", "delete it to resume from the one before"
+    )
     saved = OmegaConf.load(config_file)
     for override in overrides:
         key, _, option = override.partition("=")
@@ -56,10 +58,15 @@ def check_resume_dir(value: str, overrides: Sequence[str]) -> Path:
         (o.split("=", 1)[1] for o in reversed(overrides) if _key(o) == "train.total_timesteps"),
         saved.train.total_timesteps,
     )
-    if summary.get("status") == "completed" and int(float(asked)) <= checkpoints[-1][0]:
+    done = checkpoints[-1][0]
+    if int(float(asked)) <= done:
+        finished = summary.get("status") == "completed"
         raise UserError(
-            f"resume={value}: that run already completed {summary.get('timesteps')} steps; "
-            "pass a larger train.total_timesteps to train further"
+            f"resume={value}: that run "
+            + (f"already completed {done:,} steps" if finished else f"stopped at {done:,} steps")
+            + f"; train.total_timesteps={asked} would leave nothing to train: pass a larger "
+            "train.total_timesteps",
+            key="train.total_timesteps",
         )
     return run_dir
 

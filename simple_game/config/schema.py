@@ -64,12 +64,15 @@ def optional(rule: Rule) -> Rule:
 POSITIVE = Rule(lambda v: _is_number(v) and v > 0, "a number > 0")
 FRACTION = Rule(lambda v: _is_number(v) and 0 <= v <= 1, "between 0 and 1")
 DISCOUNT = Rule(lambda v: _is_number(v) and 0 < v <= 1, "in (0, 1]")
+AUTO_OR_WHOLE = Rule(
+    lambda v: v == "auto" or whole(0).check(v), "auto or a whole number >= 0 (0 turns it off)"
+)
 SECONDS = Rule(lambda v: _is_number(v) and v > 0, "a number of seconds > 0")
 
 
-def ruled(rule: Rule) -> Any:
-    """A dataclass field whose value YAML provides and ``rule`` checks."""
-    return field(default=MISSING, metadata={"rule": rule})
+def ruled(rule: Rule, default: Any = MISSING) -> Any:
+    """A dataclass field that ``rule`` checks (its value comes from YAML unless ``default``)."""
+    return field(default=default, metadata={"rule": rule})
 
 
 @dataclass
@@ -79,8 +82,12 @@ class TrainConf:
     total_timesteps: int = ruled(whole(1))
     eval_freq: int = ruled(whole(0, "0 turns it off"))
     n_eval_episodes: int = ruled(whole(1))
+    eval_envs: int = ruled(whole(1))
     eval_deterministic: bool = MISSING
-    checkpoint_freq: int = ruled(whole(0, "0 turns it off"))
+    eval_epsilon: float = ruled(FRACTION)
+    target_score: Optional[float] = None  # noqa: UP045
+    max_minutes: Optional[float] = ruled(optional(POSITIVE))  # noqa: UP045
+    checkpoint_freq: Any = ruled(AUTO_OR_WHOLE)
     keep_checkpoints: int = ruled(whole(0, "0 turns it off"))
     save_replay_buffer: bool = MISSING
     log_interval_s: float = ruled(SECONDS)
@@ -105,6 +112,7 @@ class RunConf:
     experiment: str = MISSING
     note: str = ""
     resume: Optional[str] = None  # noqa: UP045
+    recipe: Optional[str] = None  # noqa: UP045
     report: bool = MISSING
     train: TrainConf = field(default_factory=TrainConf)
     tuning: TuningConf = field(default_factory=TuningConf)
@@ -160,12 +168,14 @@ class EvaluateConf:
     agent: str = ruled(one_of("model", "random"))
     episodes: int = ruled(whole(1))
     deterministic: bool = MISSING
+    epsilon: Optional[float] = ruled(optional(FRACTION))  # noqa: UP045
     sticky_actions: Optional[float] = ruled(optional(FRACTION))  # noqa: UP045
     seed: Optional[int] = ruled(optional(whole(0)))  # noqa: UP045
     device: str = ruled(one_of(*DEVICES))
     video: bool = MISSING
     gif: bool = MISSING
     watch: bool = MISSING
+    observation: bool = MISSING
     plot_only: bool = MISSING
     env: Any = None
 

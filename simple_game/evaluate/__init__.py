@@ -22,14 +22,22 @@ and prints the outcome; :func:`evaluate` runs them in that order.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from simple_game.errors import UserError
 
 if TYPE_CHECKING:
     from stable_baselines3.common.type_aliases import PolicyPredictor
+    from stable_baselines3.common.vec_env import VecEnv
+
+    from simple_game.evaluate.target import Target
+
+DEFAULT_EPSILON = 0.05  # conf/config.yaml's train.eval_epsilon, for runs saved before it
+OBSERVATION_STEPS = 60  # observation=true: steps played first, so the frames show motion
 
 
 def check_options(cfg: DictConfig) -> None:
@@ -48,13 +56,32 @@ def check_options(cfg: DictConfig) -> None:
         )
 
 
-def evaluate(cfg: DictConfig) -> dict[str, Any]:
-    """Play the games the evaluate config asks for; write and return the result.
+def eval_epsilon(cfg: DictConfig, target: Target) -> float:
+    """``epsilon=``, else the run's ``train.eval_epsilon``, else 0.05 (runs saved before it)."""
+    if cfg.epsilon is not None:
+        return float(cfg.epsilon)
+    return float(OmegaConf.select(target.cfg, "train.eval_epsilon", default=DEFAULT_EPSILON))
+
+
+@dataclass
+class Session:
+    """Everything an evaluation plays with, once the command line is checked."""
+
+    target: Target
+    env_cfg: DictConfig  # the run's game, with this command's sticky_actions
+    seed: int
+    venv: VecEnv
+    agent: PolicyPredictor
+    model_steps: int | None  # training steps of the checkpoint (None: random agent)
+    epsilon: float | None  # a Q-learner's fixed chance of a random action (model/acting.py)
+
+
+def prepare(cfg: DictConfig, render_mode: str | None) -> Session:
+    """Check the options, find the target, build its game and its agent.
 
     Every input is checked before anything is written (and before torch is imported: bad
     input fails within a second).
     """
-    from simple_game.evaluate.result import save_result, summarise
     from simple_game.evaluate.target import find_target
 
     check_options(cfg)
@@ -63,11 +90,10 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     from stable_baselines3.common.utils import set_random_seed
 
     from simple_game.envs.build import EVAL_SEED_OFFSET
-    from simple_game.evaluate.play import GameTracker, RandomAgent, play
+    from simple_game.evaluate.play import RandomAgent
     from simple_game.evaluate.target import build_env
+    from simple_game.model.acting import evaluation_agent
     from simple_game.model.device import configure_threads, resolve_device
-    from simple_game.records.paths import RunPaths
-    from simple_game.records.video import video_fps
 
     device = resolve_device(str(cfg.device), key="device")
     env_cfg = target.cfg.env.copy()
@@ -78,27 +104,61 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     configure_threads(1)
     seed = int(cfg.seed) if cfg.seed is not None else int(target.cfg.seed) + EVAL_SEED_OFFSET
     set_random_seed(seed)  # python, numpy, torch: sampled actions repeat with the seed
-    recording = bool(cfg.video or cfg.gif)
-    render_mode = "human" if cfg.watch else "rgb_array" if recording else None
     venv = build_env(target, env_cfg, seed, render_mode)
-
-    agent: PolicyPredictor
     if target.checkpoint is None:
-        agent, model_steps = RandomAgent(venv.action_space, seed), None
-    else:
-        model = get_class(target.cfg.algo._target_).load(target.checkpoint, device=device)
-        agent, model_steps = model, int(model.num_timesteps)
+        return Session(
+            target, env_cfg, seed, venv, RandomAgent(venv.action_space, seed), None, None
+        )
+    model = get_class(target.cfg.algo._target_).load(target.checkpoint, device=device)
+    epsilon = eval_epsilon(cfg, target)
+    agent, fixed = evaluation_agent(model, bool(cfg.deterministic), epsilon, seed)
+    return Session(target, env_cfg, seed, venv, agent, int(model.num_timesteps), fixed)
 
+
+def evaluate(cfg: DictConfig) -> dict[str, Any]:
+    """Play the games the evaluate config asks for; write and return the result."""
+    from simple_game.evaluate.play import GameTracker, play
+    from simple_game.evaluate.result import save_result, summarise
+    from simple_game.records.paths import RunPaths
+    from simple_game.records.video import video_fps
+
+    recording = bool(cfg.video or cfg.gif)
+    session = prepare(cfg, "human" if cfg.watch else "rgb_array" if recording else None)
+    target, venv = session.target, session.venv
     videos = RunPaths(target.out_dir).videos if recording else None
-    tracker = GameTracker(venv, videos, target.label, video_fps(env_cfg), bool(cfg.gif))
+    fps = video_fps(session.env_cfg)
+    tracker = GameTracker(venv, videos, target.label, fps, bool(cfg.gif), int(cfg.episodes))
     started = time.monotonic()
     try:
-        rewards, frames = play(agent, venv, int(cfg.episodes), bool(cfg.deterministic), tracker)
+        episodes, deterministic = int(cfg.episodes), bool(cfg.deterministic)
+        rewards, frames = play(session.agent, venv, episodes, deterministic, tracker)
     finally:
         venv.close()
-    result = summarise(
-        cfg, target, env_cfg, seed, model_steps, rewards, frames, tracker,
-        time.monotonic() - started,
-    )  # fmt: skip
+    result = summarise(cfg, session, rewards, frames, tracker, time.monotonic() - started)
     result["file"] = str(save_result(target.out_dir, target.label, result))
     return result
+
+
+def show_observation(cfg: DictConfig, steps: int = OBSERVATION_STEPS) -> Path:
+    """Play ``steps`` agent steps, then save what the network sees beside the real screen."""
+    from simple_game.records.observation import save_observation_picture
+    from simple_game.records.paths import RunPaths
+    from simple_game.records.video import screen
+
+    session = prepare(cfg, "rgb_array")
+    venv = session.venv
+    try:
+        obs = venv.reset()
+        for _ in range(steps):
+            action, _ = session.agent.predict(obs, deterministic=bool(cfg.deterministic))
+            obs, _, _, _ = venv.step(action)
+        picture = screen(venv)
+    finally:
+        venv.close()
+    target = session.target
+    path = RunPaths(target.out_dir).observation(target.label)
+    title = (
+        f"{target.label} on {session.env_cfg.id}: the observation after {steps} agent steps, "
+        "as the network gets it"
+    )
+    return save_observation_picture(obs[0], picture, path, title)

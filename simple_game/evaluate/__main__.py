@@ -40,9 +40,12 @@ def evaluate_app(cfg: DictConfig) -> None:
 
 def run_evaluation(cfg: DictConfig) -> None:
     """``plot_only=true``: redraw the learning curve; otherwise evaluate and print the table."""
-    from simple_game.evaluate import evaluate
+    from simple_game.evaluate import evaluate, show_observation
     from simple_game.evaluate.result import format_report
 
+    if cfg.observation:
+        print(f"what the network sees: {show_observation(cfg)}")
+        return
     if cfg.plot_only:
         from simple_game.evaluate.target import load_run_config
         from simple_game.records.plots import plot_learning_curve

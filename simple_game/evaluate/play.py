@@ -40,14 +40,16 @@ class GameTracker:
 
     With ``videos`` set, it records each game to ``<videos>/<label>_ep<N>.mp4`` from the
     env's RGB screen. The screen is read after each step, so a video has one frame per agent
-    step except the last (at game over the env has already reset to the next game).
+    step except the last (at game over the env has already reset to the next game). Each
+    finished game prints a line, so a long evaluation shows its progress.
     """
 
     def __init__(
-        self, venv: VecEnv, videos: Path | None, label: str, fps: float, gif: bool
+        self, venv: VecEnv, videos: Path | None, label: str, fps: float, gif: bool, games: int
     ) -> None:
         self.venv = venv
         self.videos, self.label, self.fps, self.gif = videos, label, fps, gif
+        self.games = games
         self.steps: list[int] = []  # agent steps of each finished game
         self.files: list[dict[str, Any]] = []  # one entry per recorded game
         self._steps = 0
@@ -65,6 +67,11 @@ class GameTracker:
                 self._recorder.add(screen(self.venv))
             return
         self.steps.append(self._steps)
+        score = local_vars["info"].get("episode", {}).get("r")
+        scored = "" if score is None else f": score {score:g}"
+        print(
+            f"  game {len(self.steps)} of {self.games}{scored}, {self._steps:,} steps", flush=True
+        )
         self._steps = 0
         if self._recorder is not None:
             paths = self._recorder.close()

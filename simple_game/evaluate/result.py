@@ -15,8 +15,8 @@ from simple_game.records.paths import RunPaths
 from simple_game.records.summary import package_versions, utc_now
 
 if TYPE_CHECKING:
+    from simple_game.evaluate import Session
     from simple_game.evaluate.play import GameTracker
-    from simple_game.evaluate.target import Target
 
 
 def save_result(out_dir: Path, label: str, result: dict[str, Any]) -> Path:
@@ -44,8 +44,14 @@ def format_report(result: dict[str, Any]) -> str:
         else f"{result['algo']} on {result['env']}, checkpoint {result['checkpoint']} "
         f"({result['model_timesteps']:,} training steps)"
     )
+    epsilon = result.get("epsilon")
     if result["agent"] == "random":
         actions = "uniform random actions"
+    elif epsilon is not None:
+        actions = (
+            f"epsilon-greedy actions with a fixed epsilon {epsilon:g} "
+            "(the checkpoint's training epsilon is not used)"
+        )
     elif result["deterministic"]:
         actions = "argmax actions (deterministic=true)"
     else:
@@ -82,6 +88,14 @@ def format_report(result: dict[str, Any]) -> str:
             f"(0 = random {result['random_score']:g}, 1 = human {result['human_score']:g}; "
             "Badia et al. 2020)"
         )
+    cap = result.get("max_frames_per_episode")
+    # Within a frame skip of the cap: the emulator cut the game, nobody lost it.
+    if cap and all(frames >= 0.99 * cap for frames in result["episode_frames"]):
+        lines.append(
+            f"  every game was cut at the {cap:,}-frame cap (env.max_frames_per_episode): the "
+            "agent stopped ending games. A common cause in Breakout: a greedy agent "
+            "(deterministic=true) that never presses FIRE after a lost life waits for the clock."
+        )
     for video in result["videos"]:
         lines.append(f"  video of game {video['episode']}: {', '.join(video['files'])}")
     lines.append(f"  saved {result['file']}")
@@ -90,16 +104,14 @@ def format_report(result: dict[str, Any]) -> str:
 
 def summarise(
     cfg: DictConfig,
-    target: Target,
-    env_cfg: DictConfig,
-    seed: int,
-    model_steps: int | None,
+    session: Session,
     rewards: list[float],
     frames: list[int],
     tracker: GameTracker,
     wall_time_s: float,
 ) -> dict[str, Any]:
     """Everything an evaluation found, as saved in its JSON file (docs/evaluation.md)."""
+    target, env_cfg = session.target, session.env_cfg
     ref = scores.baseline(env_cfg.id)
     mean = float(np.mean(rewards))
     return {
@@ -107,14 +119,16 @@ def summarise(
         "agent": cfg.agent,
         "checkpoint": target.label,
         "checkpoint_file": str(target.checkpoint) if target.checkpoint else None,
-        "model_timesteps": model_steps,
+        "model_timesteps": session.model_steps,
         "algo": target.cfg.algo.name if target.checkpoint else None,
         "env": env_cfg.name,
         "env_id": env_cfg.id,
         "episodes": int(cfg.episodes),
         "deterministic": bool(cfg.deterministic),
+        "epsilon": session.epsilon,
         "sticky_actions": float(env_cfg.sticky_actions),
-        "seed": seed,
+        "max_frames_per_episode": int(env_cfg.max_frames_per_episode),
+        "seed": session.seed,
         "mean_reward": mean,
         "std_reward": float(np.std(rewards)),
         "min_reward": float(np.min(rewards)),

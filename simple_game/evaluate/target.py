@@ -124,7 +124,11 @@ def find_target(cfg: DictConfig) -> Target:
         if cfg.agent == "random":
             return Target(run_cfg, run_dir, run_dir, "random", None)
         label, path = resolve_checkpoint(run_dir, run_cfg.algo.name, str(cfg.checkpoint))
-        check_checkpoint(path, key=f"checkpoint={cfg.checkpoint}")
+        check_checkpoint(
+            path,
+            f"checkpoint={cfg.checkpoint}",
+            "evaluate another one (checkpoint=final, latest or a step count in checkpoints/)",
+        )
         return Target(run_cfg, run_dir, run_dir, label, path)
     if cfg.agent == "random" and cfg.get("env") is not None:
         from simple_game.envs.games import check_game_id

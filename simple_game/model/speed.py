@@ -67,7 +67,7 @@ class SpeedSettings:
     def describe(self) -> str:
         precision = "bf16 autocast" if self.autocast_dtype == th.bfloat16 else "fp32"
         layout = "channels_last" if self.channels_last else "contiguous"
-        return f"{precision}, {layout}, {'fused' if self.fused_optimizer else 'default'} Adam"
+        return f"{precision}, {layout}"
 
 
 def cpu_has_native_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
@@ -179,8 +179,17 @@ def apply_speed_settings(model: BaseAlgorithm, settings: SpeedSettings) -> None:
                 module.extract_features = _fast_extract_features(  # type: ignore[method-assign]
                     module, settings.autocast_dtype
                 )
-    if settings.fused_optimizer and isinstance(policy.optimizer, FUSABLE_OPTIMIZERS):
+    optimizer = policy.optimizer
+    step = "default"
+    if settings.fused_optimizer and isinstance(optimizer, FUSABLE_OPTIMIZERS):
         # Adam reads these flags at every step; its state (moments, step) is the same either way.
-        for group in policy.optimizer.param_groups:
+        for group in optimizer.param_groups:
             group.update(fused=True, foreach=False)
-    log.info("Network speed settings: %s.", settings.describe())
+        step = "fused"
+    elif settings.fused_optimizer and "foreach" in optimizer.defaults:
+        # No fused kernel (PQN's RAdam): the multi-tensor step is the next best, same maths.
+        for group in optimizer.param_groups:
+            group.update(foreach=True)
+        step = "multi-tensor"
+    name = type(optimizer).__name__
+    log.info("Network speed settings: %s, %s %s step.", settings.describe(), step, name)

@@ -39,14 +39,14 @@ def latest_replay_buffer(run_dir: Path, max_steps: int) -> Path | None:
     return usable[-1][1] if usable else None
 
 
-def check_checkpoint(path: Path, key: str) -> None:
-    """Raise :class:`UserError` (about ``key``) if ``path`` is not a readable SB3 zip."""
+def check_checkpoint(path: Path, key: str, advice: str) -> None:
+    """Raise :class:`UserError` (about ``key``, with ``advice``) if ``path`` is not a readable
+    SB3 zip."""
     try:
         with zipfile.ZipFile(path) as archive:
             if archive.testzip() is not None or "data" not in archive.namelist():
                 raise zipfile.BadZipFile("damaged member")
     except (zipfile.BadZipFile, OSError) as err:
         raise UserError(
-            f"{key}: checkpoint {path} is damaged ({err}); delete it to resume from the one before",
-            key=key.split("=", 1)[0],
+            f"{key}: checkpoint {path} is damaged ({err}); {advice}", key=key.split("=", 1)[0]
         ) from err

@@ -90,6 +90,10 @@ class RunPaths:
     def replay_buffer(self, steps: int) -> Path:
         return self.checkpoints / f"replay_buffer_{steps}_steps.pkl"
 
+    def observation(self, label: str) -> Path:
+        """Picture of what the network sees (``evaluate ... observation=true``)."""
+        return self.evaluation_results / f"{label}_observation.png"
+
     def train_video(self, steps: int) -> Path:
         """Stem (no suffix) of the clip recorded at an evaluation during training."""
         return self.videos / f"train_{steps}_steps"

@@ -2,16 +2,17 @@
 
 Two lines tell different stories, so both are drawn:
 
-* **evaluation** (from evaluations.jsonl): mean ± std of a few full games at each
-  evaluation point; honest but sparse;
+* **evaluation** (from evaluations.jsonl): the mean of a few full games at each evaluation
+  point, with a bar from the lowest to the highest game; honest but sparse;
 * **training games** (from progress.csv, SB3's ``rollout/ep_rew_mean``): the average full-game
   score of the last 100 training games (the Monitor sits inside the Atari wrappers, so these
   are real scores); dense but played with exploration, so usually a little lower.
 
 Random and human play are drawn as horizontal lines when published scores are known
-(:mod:`simple_game.scores`), so "is it learning?" and "how good is that?" are answered
-without looking anything up. Written at the end of each training run, and on demand with
-``python -m simple_game.evaluate run=<dir> plot_only=true``.
+(:mod:`simple_game.records.scores`), so "is it learning?" and "how good is that?" are answered
+without looking anything up. A run made with a recipe also gets the recipe's measured runs as
+a band (:mod:`simple_game.records.reference`): "is my run on track?". Written at the end of
+each training run, and on demand with ``python -m simple_game.evaluate run=<dir> plot_only=true``.
 
 Uses matplotlib's object API with the Agg canvas (no pyplot, no display, no global state).
 """
@@ -19,12 +20,18 @@ Uses matplotlib's object API with the Agg canvas (no pyplot, no display, no glob
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simple_game.records import scores
 from simple_game.records.evaluations import read_evaluations
 from simple_game.records.paths import STEP_COLUMN, TRAIN_SCORE_COLUMN, RunPaths
+from simple_game.records.reference import band, load_reference
+from simple_game.records.summary import read_summary
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 
 def training_scores(run_dir: Path) -> tuple[list[int], list[float]]:
@@ -42,19 +49,20 @@ def training_scores(run_dir: Path) -> tuple[list[int], list[float]]:
     return steps, values
 
 
-def _run_title(run_dir: Path) -> tuple[str, str | None]:
-    """("PPO on breakout (BreakoutNoFrameskip-v4)", env id) from summary.json or the config."""
+def _run_facts(run_dir: Path) -> tuple[str, str | None, str | None]:
+    """(title, env id, recipe) from summary.json or, without it, the saved config."""
     paths = RunPaths(run_dir)
-    summary = paths.summary
-    if summary.exists():
-        data = json.loads(summary.read_text())
+    data = read_summary(run_dir)
+    if data is not None:
         algo, env, env_id = data.get("algo"), data.get("env"), data.get("env_id")
+        recipe = data.get("recipe")
     else:
         from omegaconf import OmegaConf
 
         cfg = OmegaConf.load(paths.hydra_config)
         algo, env, env_id = cfg.algo.name, cfg.env.name, cfg.env.id
-    return f"{str(algo).upper()} on {env} ({env_id})", env_id
+        recipe = cfg.get("recipe")
+    return f"{str(algo).upper()} on {env} ({env_id})", env_id, recipe
 
 
 def _far_above(human: float, random: float, data_top: float) -> bool:
@@ -65,68 +73,25 @@ def _far_above(human: float, random: float, data_top: float) -> bool:
 
 def plot_learning_curve(run_dir: Path) -> Path:
     """Draw ``<run_dir>/learning_curve.png`` from the run's logs and return its path."""
+    path = RunPaths(run_dir).learning_curve
+    learning_curve_figure(run_dir).savefig(path)
+    return path
+
+
+def learning_curve_figure(run_dir: Path) -> Figure:
+    """The learning curve of a run as a matplotlib figure (Agg canvas, no display)."""
     from matplotlib.figure import Figure
     from matplotlib.ticker import EngFormatter
 
-    title, env_id = _run_title(run_dir)
-    # The final evaluation repeats the last periodic one's step count: keep the latest.
-    evals = sorted(
-        {e["timesteps"]: e for e in read_evaluations(run_dir)}.values(),
-        key=lambda e: e["timesteps"],
-    )
-    train_steps, train_values = training_scores(run_dir)
-
+    title, env_id, recipe = _run_facts(run_dir)
     fig = Figure(figsize=(11, 5), dpi=110)
     ax = fig.add_subplot()
-    if train_steps:
-        ax.plot(
-            train_steps,
-            train_values,
-            color="tab:blue",
-            linewidth=1.5,
-            label="training games (average of the last 100)",
-        )
-    if evals:
-        x = [e["timesteps"] for e in evals]
-        mean = [e["mean_reward"] for e in evals]
-        std = [e["std_reward"] for e in evals]
-        n = len(evals[-1].get("episode_rewards") or [])
-        games = f"{n} full game{'s' if n != 1 else ''}" if n else "full games"
-        low = [m - s for m, s in zip(mean, std, strict=True)]
-        high = [m + s for m, s in zip(mean, std, strict=True)]
-        ax.fill_between(
-            x, low, high, color="tab:orange", alpha=0.25, linewidth=0, label="evaluation ± std"
-        )
-        ax.plot(
-            x,
-            mean,
-            "o-",
-            color="tab:orange",
-            linewidth=2,
-            markersize=4,
-            label=f"evaluation: mean of {games}",
-        )
-    ref = scores.baseline(env_id) if env_id else None
-    if ref is not None:
-        ax.axhline(
-            ref.random,
-            color="tab:gray",
-            linestyle=":",
-            linewidth=1.5,
-            label=f"random play ({ref.random:g})",
-        )
-        if _far_above(ref.human, ref.random, ax.get_ylim()[1]):
-            # Seaquest's human level (42k) would squash a 1k learning curve into a flat line.
-            ax.plot([], [], " ", label=f"human tester: {ref.human:g} (far above, not drawn)")
-        else:
-            ax.axhline(
-                ref.human,
-                color="tab:green",
-                linestyle="--",
-                linewidth=1.2,
-                label=f"human tester ({ref.human:g})",
-            )
-    if not (train_steps or evals):
+    drew_reference = _draw_reference(ax, load_reference(recipe))
+    drew_training = _draw_training(ax, *training_scores(run_dir))
+    drew_evals = _draw_evaluations(ax, run_dir)
+    if env_id:
+        _draw_baselines(ax, env_id)
+    if not (drew_training or drew_evals or drew_reference):
         ax.text(
             0.5,
             0.5,
@@ -136,7 +101,6 @@ def plot_learning_curve(run_dir: Path) -> Path:
             transform=ax.transAxes,
             color="tab:gray",
         )
-
     ax.set_title(f"{title}\nrun {run_dir.name}", fontsize=12)
     ax.set_xlabel("training steps (agent decisions, all parallel games)")
     ax.set_ylabel("score per full game (points)")
@@ -144,6 +108,96 @@ def plot_learning_curve(run_dir: Path) -> Path:
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=9)  # beside, never on, the data
     fig.tight_layout()
-    path = RunPaths(run_dir).learning_curve
-    fig.savefig(path)
-    return path
+    return fig
+
+
+def _draw_training(ax: Axes, steps: list[int], values: list[float]) -> bool:
+    """The average score of the last 100 training games: dense, played while exploring."""
+    if steps:
+        ax.plot(
+            steps,
+            values,
+            color="tab:blue",
+            linewidth=1.5,
+            label="training games (average of the last 100)",
+        )
+    return bool(steps)
+
+
+def _draw_evaluations(ax: Axes, run_dir: Path) -> bool:
+    """Each evaluation's mean score, with a bar from its lowest to its highest game.
+
+    The bar shows the real spread of the games' scores, always inside the game's range
+    (a mean ± std band would reach below Pong's -21), and a single evaluation shows it too.
+    """
+    # The final evaluation repeats the last periodic one's step count: keep the latest.
+    evals = sorted(
+        {e["timesteps"]: e for e in read_evaluations(run_dir)}.values(),
+        key=lambda e: e["timesteps"],
+    )
+    if not evals:
+        return False
+    x = [e["timesteps"] for e in evals]
+    mean = [e["mean_reward"] for e in evals]
+    lowest = [min(e.get("episode_rewards") or [e["mean_reward"]]) for e in evals]
+    highest = [max(e.get("episode_rewards") or [e["mean_reward"]]) for e in evals]
+    n = len(evals[-1].get("episode_rewards") or [])
+    games = f"{n} full game{'' if n == 1 else 's'}" if n else "full games"
+    ax.errorbar(
+        x,
+        mean,
+        yerr=[[m - lo for m, lo in zip(mean, lowest, strict=True)],
+              [hi - m for m, hi in zip(mean, highest, strict=True)]],
+        fmt="o-",
+        color="tab:orange",
+        linewidth=2,
+        markersize=4,
+        elinewidth=1,
+        capsize=3,
+        label=f"evaluation: mean of {games}; bar = lowest to highest game",
+    )  # fmt: skip
+    return True
+
+
+def _draw_reference(ax: Axes, reference: dict | None) -> bool:
+    """The recipe's measured runs, as a band from their lowest to their highest score."""
+    if reference is None:
+        return False
+    x, low, high = band(reference)
+    seeds = len(reference["seeds"])
+    ax.fill_between(
+        x,
+        low,
+        high,
+        color="tab:green",
+        alpha=0.15,
+        linewidth=0,
+        label=f"recipe {reference['recipe']}: {seeds} measured run{'s' if seeds != 1 else ''} "
+        "(lowest to highest evaluation)",
+    )
+    return True
+
+
+def _draw_baselines(ax: Axes, env_id: str) -> None:
+    """Random and human play, when published scores are known; a human level far above the
+    data is named in the legend rather than drawn, so it does not squash the curves."""
+    ref = scores.baseline(env_id)
+    if ref is None:
+        return
+    ax.axhline(
+        ref.random,
+        color="tab:gray",
+        linestyle=":",
+        linewidth=1.5,
+        label=f"random play ({ref.random:g})",
+    )
+    if _far_above(ref.human, ref.random, ax.get_ylim()[1]):
+        ax.plot([], [], " ", label=f"human tester: {ref.human:g} (far above, not drawn)")
+    else:
+        ax.axhline(
+            ref.human,
+            color="tab:green",
+            linestyle="--",
+            linewidth=1.2,
+            label=f"human tester ({ref.human:g})",
+        )

@@ -144,12 +144,19 @@ class RunRecord:
         best = self.data["best_eval_mean_reward"]
         return None if best is None else float(best)
 
-    def progress(self, timesteps: int, wall_time_s: float, steps_per_s: float) -> None:
-        """The heartbeat: how far training got, so a dead run can be told from a live one."""
+    def progress(self, timesteps: int, wall_time_s: float, session_steps_per_s: float) -> None:
+        """The heartbeat: how far training got, so a dead run can be told from a live one.
+
+        ``wall_time_s`` is the training time of every session of the run, and ``steps_per_s``
+        its average over them (``timesteps / wall_time_s``: the two always agree);
+        ``session_steps_per_s`` is this session's own speed, the one a resumed run has now.
+        """
+        overall = timesteps / wall_time_s if wall_time_s > 0 else 0.0
         self._update(
             timesteps=int(timesteps),
             wall_time_s=round(wall_time_s, 2),
-            steps_per_s=round(steps_per_s, 1),
+            steps_per_s=round(overall, 1),
+            session_steps_per_s=round(session_steps_per_s, 1),
         )
 
     def add_evaluation(
@@ -158,8 +165,10 @@ class RunRecord:
         rewards: Sequence[float],
         lengths: Sequence[int],
         wall_time_s: float,
+        epsilon: float | None = None,
     ) -> bool:
-        """Store one evaluation (evaluations.jsonl and summary.json).
+        """Store one evaluation (evaluations.jsonl and summary.json); ``epsilon`` is the
+        chance of a random action a Q-learner played with (None for an actor-critic).
 
         Returns True when it is the run's best so far: the caller then saves the model as
         ``best_model.zip``. A tie is not an improvement, so the earlier model stays the best.
@@ -174,6 +183,7 @@ class RunRecord:
                 "episode_rewards": [float(r) for r in rewards],
                 "episode_lengths": [int(n) for n in lengths],
                 "wall_time_s": round(wall_time_s, 2),
+                "epsilon": epsilon,
             },
         )
         best = self.best_eval

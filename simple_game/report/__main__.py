@@ -11,6 +11,7 @@ import logging
 import sys
 from pathlib import Path
 
+from simple_game.errors import UserError, exit_for
 from simple_game.report import write_report
 
 
@@ -40,11 +41,13 @@ def main(argv: list[str] | None = None) -> int:
 
         bench(args.bench)
         return 0
+    if not args.root.is_dir():
+        what = "no such directory" if not args.root.exists() else "not a directory"
+        exit_for(UserError(f"--root {args.root}: {what}", key="--root"))
     try:
         page = write_report(args.root)
-    except ValueError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
+    except ValueError as err:  # experiments.md's markers are damaged: nothing was written
+        exit_for(UserError(str(err)))
     print(f"Wrote {page}")
     return 0
 

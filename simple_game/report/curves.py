@@ -1,9 +1,12 @@
-"""One comparison plot per game: every run's evaluation curve, coloured by algorithm.
+"""One comparison plot per game: every run's evaluation curve, against steps and against minutes.
 
 "Does PPO beat DQN on Pong?" is a question about curves, not final numbers: one run can
-end on a lucky evaluation, another can still be climbing. Random and human reference
-scores are drawn as dashed lines, so a curve reads as "how far from random, how close to
-a human".
+end on a lucky evaluation, another can still be climbing. And "faster" has two meanings: per
+agent step (sample efficiency, the left panel) and per minute of this machine (the right
+panel, what a learner waits for). Each run has its own colour and a legend entry that says
+what sets it apart from the others (its algorithm, the hyperparameters it changed, its seed).
+A recipe's measured reference runs are drawn as a band. The axes fit the data; random and
+human play are drawn where they fall inside it and named in the legend where they do not.
 
 The PNG bytes depend only on the plotted data (no timestamp, no software tag), and an
 unchanged plot is not redrawn at all: a digest of its data is stored in the PNG and
@@ -19,20 +22,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from simple_game.records.files import write_bytes_atomic
-from simple_game.records.scores import baseline
+from simple_game.records.reference import MINUTES, STEPS, band, load_reference
+from simple_game.records.scores import Baseline, baseline
 from simple_game.report.runs import Run
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-PLOT_VERSION = "1"  # bump when the drawing code changes, so existing PNGs are redrawn
+PLOT_VERSION = "2"  # bump when the drawing code changes, so existing PNGs are redrawn
 SUFFIX = "-eval-curves.png"  # only files with this suffix are ever deleted by the report
-ALGO_COLORS = {"ppo": "C0", "a2c": "C1", "dqn": "C2", "qrdqn": "C3"}
-OTHER_COLORS = ("C4", "C5", "C6", "C8", "C9")
-# Runs of one algo share its colour; with few runs, style and marker tell them apart.
-LINE_STYLES = ("-", "--", "-.", ":")
-MARKERS = ("o", "s", "^", "D")
-MAX_LEGEND_RUNS = 8  # more runs than this: one legend entry per algorithm instead of per run
+ALGO_COLORS = {"ppo": "C0", "a2c": "C1", "dqn": "C2", "qrdqn": "C3", "pqn": "C4"}
+OTHER_COLORS = ("C5", "C6", "C8", "C9")
+MAX_LEGEND_RUNS = 10  # more runs than this: one bundle and legend entry per algorithm
+AXES = ((STEPS, "agent steps"), (MINUTES, "training minutes (on the machine that trained it)"))
 
 
 def plot_name(game: str) -> str:
@@ -63,14 +65,35 @@ def _holds(path: Path, digest: str) -> bool:
 def _digest(game: str, runs: list[Run]) -> str:
     import matplotlib
 
-    data = repr((PLOT_VERSION, matplotlib.__version__, game, [(_label(r), r.curve) for r in runs]))
+    references = [load_reference(r) for r in sorted({r.recipe for r in runs if r.recipe})]
+    data = repr(
+        (PLOT_VERSION, matplotlib.__version__, game, labels(runs), [r.curve for r in runs],
+         references)
+    )  # fmt: skip
     return "data-sha256:" + hashlib.sha256(data.encode()).hexdigest()
 
 
-def _label(run: Run) -> str:
-    seed = f", seed {run.seed}" if run.seed is not None else ""
-    job = f" #{run.path.rsplit('/', 1)[-1]}" if run.sweep else ""
-    return f"{run.algo}{seed}, {run.started or run.path}{job}"
+def labels(runs: list[Run]) -> list[str]:
+    """Legend text per run: what sets it apart from the other runs on the plot.
+
+    The algorithm always; a recipe; the hyperparameters it changed that not every run shares
+    (``algo.`` dropped: ``ent_coef=0.02``); the seed when seeds differ; the start time or job
+    number only where two runs would still read the same.
+    """
+    common = set.intersection(*(set(r.hyperparameters) for r in runs))
+    several_seeds = len({r.seed for r in runs}) > 1
+    texts = []
+    for run in runs:
+        parts = [run.algo] + ([f"recipe {run.recipe}"] if run.recipe else [])
+        parts += [o.removeprefix("algo.") for o in run.hyperparameters if o not in common]
+        if several_seeds and run.seed is not None:
+            parts.append(f"seed {run.seed}")
+        texts.append(", ".join(parts))
+    for i, run in enumerate(runs):
+        if texts.count(texts[i]) > 1:
+            job = f" #{run.path.rsplit('/', 1)[-1]}" if run.sweep else ""
+            texts[i] += f" ({run.started or run.path}{job})"
+    return texts
 
 
 def _draw(game: str, runs: list[Run], digest: str) -> bytes:
@@ -80,29 +103,30 @@ def _draw(game: str, runs: list[Run], digest: str) -> bytes:
     import matplotlib.pyplot as plt
     from matplotlib.ticker import EngFormatter
 
-    algos = sorted({r.algo for r in runs})
-    others = iter(OTHER_COLORS * len(algos))
-    colors = {a: ALGO_COLORS.get(a) or next(others) for a in algos}
-
     # Fixed axes and legend positions: matplotlib's automatic ones (tight_layout,
     # loc="best") cost more than drawing hundreds of curves.
-    fig = plt.figure(figsize=(10, 4.5))
-    ax = fig.add_axes((0.07, 0.12, 0.63, 0.78))
+    fig = plt.figure(figsize=(14, 4.8))
+    panels = [fig.add_axes((0.05, 0.13, 0.31, 0.74)), fig.add_axes((0.40, 0.13, 0.31, 0.74))]
     try:
-        if len(runs) <= MAX_LEGEND_RUNS:
-            _draw_each_run(ax, runs, colors)
-        else:
-            _draw_by_algo(ax, runs, colors)
-        ref = baseline(runs[0].env_id or game)
-        if ref is not None:
-            ax.axhline(ref.human, color="0.3", linestyle="--", linewidth=1, label="human")
-            ax.axhline(ref.random, color="0.6", linestyle=":", linewidth=1, label="random play")
-        ax.set_title(f"{game}: evaluation score during training (mean of full games)")
-        ax.set_xlabel("agent steps")
-        ax.set_ylabel("score")
-        ax.xaxis.set_major_formatter(EngFormatter())
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1), frameon=False)
+        references = [load_reference(r) for r in sorted({r.recipe for r in runs if r.recipe})]
+        for ax, (column, xlabel) in zip(panels, AXES, strict=True):
+            for reference in filter(None, references):
+                _draw_reference(ax, reference, column)
+            if len(runs) <= MAX_LEGEND_RUNS:
+                _draw_each_run(ax, runs, column)
+            else:
+                _draw_by_algo(ax, runs, column)
+            ax.set_xlabel(xlabel)
+            ax.grid(alpha=0.3)
+        panels[0].xaxis.set_major_formatter(EngFormatter())
+        panels[0].set_ylabel("score (mean of full games)")
+        panels[0].set_title("against agent steps", fontsize=10)
+        panels[1].set_title("against minutes of training", fontsize=10)
+        _fit_and_mark_baselines(panels, baseline(runs[0].env_id or game))
+        fig.suptitle(f"{game}: evaluation score during training")
+        handles, texts = panels[0].get_legend_handles_labels()
+        fig.legend(handles, texts, fontsize="small", loc="upper left", bbox_to_anchor=(0.72, 0.87),
+                   frameon=False)  # fmt: skip
         buffer = io.BytesIO()
         # No "Software" tag and no timestamp: the same data gives the same bytes.
         fig.savefig(buffer, format="png", dpi=100, metadata={"Software": None, "Comment": digest})
@@ -111,30 +135,68 @@ def _draw(game: str, runs: list[Run], digest: str) -> bytes:
     return buffer.getvalue()
 
 
-def _draw_each_run(ax: Axes, runs: list[Run], colors: dict[str, str]) -> None:
-    """Few runs: one line each, told apart by style and marker, each in the legend."""
-    seen: dict[str, int] = {}  # runs drawn so far per algo
-    for run in runs:
-        nth = seen[run.algo] = seen.get(run.algo, -1) + 1
-        steps, scores = zip(*run.curve, strict=True)
-        ax.plot(
-            steps,
-            scores,
-            color=colors[run.algo],
-            linestyle=LINE_STYLES[nth % len(LINE_STYLES)],
-            marker=MARKERS[nth % len(MARKERS)],
-            markersize=3,
-            label=_label(run),
-        )
+def _points(run: Run, column: int) -> tuple[list[float], list[float]]:
+    """x (steps or minutes) and mean score of a run's evaluations that have that x."""
+    points = [
+        (p.steps if column == STEPS else p.minutes, p.mean)
+        for p in run.curve
+        if (p.steps if column == STEPS else p.minutes) is not None
+    ]
+    return [float(x) for x, _ in points], [y for _, y in points]
 
 
-def _draw_by_algo(ax: Axes, runs: list[Run], colors: dict[str, str]) -> None:
+def _draw_each_run(ax: Axes, runs: list[Run], column: int) -> None:
+    """Few runs: one line each, in its own colour, each in the legend."""
+    cycle = [f"C{i}" for i in range(10)] + [f"tab:{c}" for c in ("olive", "cyan")]
+    for i, (run, text) in enumerate(zip(runs, labels(runs), strict=True)):
+        x, y = _points(run, column)
+        ax.plot(x, y, "o-", color=cycle[i % len(cycle)], markersize=3, linewidth=1.5, label=text)
+
+
+def _draw_by_algo(ax: Axes, runs: list[Run], column: int) -> None:
     """Many runs: one translucent bundle per algo (a LineCollection draws fast), one legend
     entry per algo. Where bundles overlap, the algorithms are hard to tell apart anyway."""
     from matplotlib.collections import LineCollection
 
-    for algo, color in colors.items():
-        curves = [run.curve for run in runs if run.algo == algo]
+    algos = sorted({r.algo for r in runs})
+    others = iter(OTHER_COLORS * len(algos))
+    for algo in algos:
+        color = ALGO_COLORS.get(algo) or next(others)
+        curves = [list(zip(*_points(r, column), strict=True)) for r in runs if r.algo == algo]
         ax.add_collection(LineCollection(curves, colors=color, linewidths=1, alpha=0.5))
         ax.plot([], [], color=color, label=f"{algo} ({len(curves)} runs)")
     ax.autoscale_view()
+
+
+def _draw_reference(ax: Axes, reference: dict, column: int) -> None:
+    x, low, high = band(reference, column)
+    seeds = len(reference["seeds"])
+    ax.fill_between(
+        x, low, high, color="0.5", alpha=0.2, linewidth=0,
+        label=f"recipe {reference['recipe']}: its {seeds} measured runs (lowest to highest)",
+    )  # fmt: skip
+
+
+def _fit_and_mark_baselines(panels: list[Axes], ref: Baseline | None) -> None:
+    """One y-range for both panels, fitted to the data; random and human play drawn where
+    they fall inside it (plus a small margin) and named in the legend otherwise."""
+    low = min(ax.get_ylim()[0] for ax in panels)
+    high = max(ax.get_ylim()[1] for ax in panels)
+    margin = 0.1 * max(high - low, 1.0)
+    for ax in panels:
+        ax.set_ylim(low, high)
+    if ref is None:
+        return
+    for value, name, style in ((ref.random, "random play", ":"), (ref.human, "human", "--")):
+        inside = low - margin <= value <= high + margin
+        for ax in panels:
+            if inside:
+                text = f"{name} ({value:g})"
+                ax.axhline(value, color="0.35", linestyle=style, linewidth=1, label=text)
+            elif ax is panels[0]:
+                where = "above" if value > high else "below"
+                ax.plot([], [], " ", label=f"{name}: {value:g} ({where} the plotted range)")
+        if inside:
+            low, high = min(low, value), max(high, value)
+    for ax in panels:
+        ax.set_ylim(low - 0.05 * (high - low), high + 0.05 * (high - low))

@@ -37,10 +37,15 @@ HOW_TO_READ = f"""\
 
 Each game has a plot and a table. The plot shows every run's **evaluation score** during
 training: the agent plays full games (all lives, real unclipped scores) every
-`train.eval_freq` steps, and each point is the mean over those games. Dashed lines mark a
-random player and a human tester. The table has one row per run, newest first:
-**Hyperparameters** are the overrides typed at launch that change learning (anything
-else is the algorithm's default from `conf/algo/`); **Final** is the last evaluation (of
+`train.eval_freq` steps, and each point is the mean over those games; the left panel
+against agent steps, the right one against minutes of training. Each run has its own colour,
+named by what sets it apart (algorithm, changed hyperparameters, seed); a grey band is a
+recipe's measured reference runs. Dotted and dashed lines mark a random player and a human
+tester where they fall inside the plotted range (the legend names them otherwise).
+
+The table has one row per run, newest first: **Hyperparameters** are the overrides typed
+at launch that change learning (anything else is the algorithm's default from
+`conf/algo/`); **Final** is the last evaluation (of
 the final model once the run completed), **Best** the best evaluation seen, both as
 mean ± standard deviation over games; **Human** is the human-normalised final score
 (0% = random play, 100% = human level), comparable across games. **Status** is
@@ -116,11 +121,18 @@ def _overview(games: list[str], runs: list[Run]) -> str:
                 _title(game),
                 str(len(mine)),
                 _score(best.final) if best else "",
+                _steps(best) if best else "",
+                _duration(best.wall_time_s) if best else "",
                 _human(best) if best else "",
                 _run_link(best) if best else "",
             ]
         )
-    return "\n## At a glance\n\n" + _table(["Game", "Runs", "Best final", "Human", "Run"], rows)
+    header = ["Game", "Runs", "Best final", "Its steps", "Its time", "Human", "Run"]
+    return (
+        "\n## At a glance\n\nThe best final score of each game, among its runs that trained at "
+        "least half as many steps as its longest: a short run's lucky score does not count.\n\n"
+        + _table(header, rows)
+    )
 
 
 def _game_section(game: str, runs: list[Run], plot: str | None) -> str:
@@ -228,8 +240,11 @@ def _study_section(study: Study) -> str:
 
 
 def _best_run(runs: list[Run]) -> Run | None:
+    """The best final score among runs trained at least half as long as the longest."""
     scored = [r for r in runs if r.final is not None]
-    return max(scored, key=lambda r: (r.final.mean, r.path)) if scored else None  # type: ignore[union-attr]
+    longest = max((r.timesteps or 0 for r in scored), default=0)
+    comparable = [r for r in scored if (r.timesteps or 0) >= longest / 2]
+    return max(comparable, key=lambda r: (r.final.mean, r.path)) if comparable else None  # type: ignore[union-attr]
 
 
 def _swept_values(run: Run, swept: dict[str, list[str]]) -> list[str]:

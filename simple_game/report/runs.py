@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from simple_game.records.evaluations import read_evaluations
 from simple_game.records.paths import OPTUNA_RESULTS_FILE, SWEEP_CONFIG_FILE, RunPaths
@@ -63,6 +63,14 @@ def is_bookkeeping(key: str) -> bool:
     return key in BOOKKEEPING or key.startswith(BOOKKEEPING_PREFIXES)
 
 
+class CurvePoint(NamedTuple):
+    """One evaluation on a run's curve."""
+
+    steps: int
+    minutes: float | None  # training minutes when it was played (None in older runs' files)
+    mean: float
+
+
 @dataclass(frozen=True)
 class Score:
     """An evaluation result: mean and spread of full-game scores (std unknown = None)."""
@@ -93,7 +101,8 @@ class Run:
     overrides: tuple[str, ...]
     note: str
     problem: str  # why the run is broken/failed, "" otherwise
-    curve: tuple[tuple[int, float], ...]  # (timesteps, mean score) of every evaluation
+    curve: tuple[CurvePoint, ...]  # every evaluation, by step count
+    recipe: str | None  # the recipe the run followed (conf/recipe/), None without one
     sweep: str | None  # the sweep directory for multirun jobs
     learning_curve: str | None  # links to files other tools write into the run directory
     video: str | None
@@ -187,8 +196,8 @@ def read_run(root: Path, run_dir: Path, now: datetime) -> Run:
         overrides=tuple(str(o) for o in summary.get("overrides") or ()),
         note=str(summary.get("note") or ""),
         problem=problem,
-        # The final evaluation repeats the last periodic one's step count: keep the later.
-        curve=tuple({steps: mean for steps, mean, _ in history}.items()),
+        curve=_curve(history),
+        recipe=_str_or_none(summary.get("recipe")),
         sweep=_sweep_of(root, run_dir),
         learning_curve=_existing(run_dir, rel, RunPaths(run_dir).learning_curve.name),
         video=_latest_video(run_dir, rel),
@@ -202,7 +211,7 @@ def unreadable_run(root: Path, run_dir: Path, problem: str) -> Run:
         path=rel.as_posix(), game="unknown", env_id=None, experiment=rel.parent.name,
         algo="?", policy="?", seed=None, status="broken", started=_started(None, rel),
         timesteps=None, total_timesteps=None, wall_time_s=None, steps_per_s=None,
-        final=None, best=None, overrides=(), note="", problem=problem, curve=(),
+        final=None, best=None, overrides=(), note="", problem=problem, curve=(), recipe=None,
         sweep=_sweep_of(root, run_dir), learning_curve=None, video=None,
     )  # fmt: skip
 
@@ -262,8 +271,11 @@ def _started(started_at: Any, rel: Path) -> str:
     return ""
 
 
-def _history(evaluations: list[Any]) -> list[tuple[int, float, float | None]]:
-    """(timesteps, mean, std) of every usable evaluation line, in file order.
+History = list[tuple[int, float, float | None, float | None]]  # steps, mean, std, seconds
+
+
+def _history(evaluations: list[Any]) -> History:
+    """(timesteps, mean, std, wall seconds) of every usable evaluation line, in file order.
 
     One tight pass: a long run has hundreds of lines and the report reads every run.
     """
@@ -274,27 +286,34 @@ def _history(evaluations: list[Any]) -> list[tuple[int, float, float | None]]:
         except (KeyError, TypeError, ValueError):
             continue
         if math.isfinite(mean):
-            history.append((steps, mean, _float_or_none(entry.get("std_reward"))))
+            std, seconds = entry.get("std_reward"), entry.get("wall_time_s")
+            history.append((steps, mean, _float_or_none(std), _float_or_none(seconds)))
     return history
 
 
-def _final_score(
-    summary: dict[str, Any], history: list[tuple[int, float, float | None]]
-) -> Score | None:
+def _curve(history: History) -> tuple[CurvePoint, ...]:
+    """The curve to draw. The final evaluation repeats the last periodic one's step count:
+    keep the later one."""
+    points = {
+        steps: CurvePoint(steps, None if seconds is None else seconds / 60, mean)
+        for steps, mean, _, seconds in history
+    }
+    return tuple(points.values())
+
+
+def _final_score(summary: dict[str, Any], history: History) -> Score | None:
     mean = _float_or_none(summary.get("eval_mean_reward"))
     if mean is not None:
         return Score(mean, _float_or_none(summary.get("eval_std_reward")))
     if history:  # summary.json lost: the last evaluation is the latest score
-        return Score(*history[-1][1:])
+        return Score(*history[-1][1:3])
     return None
 
 
-def _best_score(
-    summary: dict[str, Any], history: list[tuple[int, float, float | None]]
-) -> Score | None:
+def _best_score(summary: dict[str, Any], history: History) -> Score | None:
     """The best evaluation with its spread; summary.json's number if the history is gone."""
     if history:
-        return Score(*max(history, key=lambda h: h[1])[1:])
+        return Score(*max(history, key=lambda h: h[1])[1:3])
     mean = _float_or_none(summary.get("best_eval_mean_reward"))
     return Score(mean) if mean is not None else None
 

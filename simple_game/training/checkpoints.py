@@ -79,10 +79,29 @@ def save_checkpoint(
     return path
 
 
+# train.checkpoint_freq=auto: a tenth of the budget, rounded up to a thousand steps, at most this.
+AUTO_CHECKPOINT_MAX = 500_000
+
+
+def checkpoint_every(setting: int | str, total_timesteps: int) -> int:
+    """Steps between checkpoints: the setting, or for ``auto`` a tenth of the budget (at most
+    :data:`AUTO_CHECKPOINT_MAX`), so a run of any length leaves checkpoints along the way."""
+    if setting != "auto":
+        return int(setting)
+    step = -(-total_timesteps // 10)
+    if step > 1000:
+        step = -(-step // 1000) * 1000
+    return min(step, AUTO_CHECKPOINT_MAX)
+
+
 def thin_checkpoints(run_dir: Path, keep_last: int) -> None:
-    """Delete all but the newest ``keep_last`` periodic checkpoints (0 keeps all)."""
+    """Delete periodic checkpoints but the newest ``keep_last`` and the first (0 keeps all).
+
+    The newest are what a resume needs; the first shows the agent early in training, to
+    compare with later ones (lesson 4).
+    """
     if keep_last > 0:
-        for _, path in list_checkpoints(run_dir)[:-keep_last]:
+        for _, path in list_checkpoints(run_dir)[1:-keep_last]:
             path.unlink()
 
 

@@ -13,16 +13,19 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback, EventCallback
 from stable_baselines3.common.evaluation import evaluate_policy
 
+from simple_game.model.acting import evaluation_agent
+from simple_game.records.health import OK, Finding, examine, load_facts
 from simple_game.records.paths import RunPaths
 from simple_game.records.summary import RunRecord
 from simple_game.records.video import TRAIN_CLIP_SECONDS, record_clip, video_fps
-from simple_game.training.progress import Stopwatch
+from simple_game.training.progress import Stopwatch, plural
 
 if TYPE_CHECKING:
     from omegaconf import DictConfig
@@ -33,11 +36,13 @@ log = logging.getLogger(__name__)
 
 
 class Score(NamedTuple):
-    """One evaluation: mean and spread of the full-game scores, mean game length in frames."""
+    """One evaluation: mean and spread of the full-game scores, mean game length in frames,
+    and whether it was the run's best (the model was then saved as best_model.zip)."""
 
     mean: float
     std: float
     mean_length: float
+    is_best: bool
 
 
 @dataclass
@@ -47,6 +52,8 @@ class Evaluator:
     env: VecEnv  # full games, unclipped scores (make_env(..., evaluation=True))
     n_games: int
     deterministic: bool
+    epsilon: float  # Q-learners' chance of a random action (model/acting.py)
+    seed: int  # of the games and of Q-learners' random actions: the same in every evaluation
     record: RunRecord
     paths: RunPaths
     stopwatch: Stopwatch
@@ -56,23 +63,31 @@ class Evaluator:
 
         The model is saved as ``best_model.zip`` when the record says this is the run's best.
         """
+        agent, epsilon = evaluation_agent(model, self.deterministic, self.epsilon, self.seed)
+        # Every evaluation starts the same games (same seeds, so the same no-op starts): two
+        # evaluations then differ by the model and its own sampled actions, not by the games.
+        self.env.seed(self.seed)
         rewards, lengths = evaluate_policy(
-            model,
+            agent,
             self.env,
             n_eval_episodes=self.n_games,
             deterministic=self.deterministic,
             return_episode_rewards=True,
         )
         steps = model.num_timesteps
-        if self.record.add_evaluation(steps, rewards, lengths, self.stopwatch.total()):
+        wall_time_s = self.stopwatch.total()
+        is_best = self.record.add_evaluation(steps, rewards, lengths, wall_time_s, epsilon)
+        if is_best:
             model.save(self.paths.best_model)
-        return Score(float(np.mean(rewards)), float(np.std(rewards)), float(np.mean(lengths)))
+        mean, std = float(np.mean(rewards)), float(np.std(rewards))
+        return Score(mean, std, float(np.mean(lengths)), is_best)
 
 
 class PeriodicEvaluation(EventCallback):
     """Every ``eval_freq`` agent steps, counted from step 0 of the run: evaluate, then run the
-    ``after_eval`` callbacks (a video clip, an Optuna report), which read this callback as their
-    ``parent``: ``last_mean_reward`` and ``n_evaluations``.
+    ``after_eval`` callbacks (a video clip, an Optuna report, a target score), which read this
+    callback as their ``parent``: ``last_mean_reward``, ``best_mean_reward`` (the names SB3's
+    ``EvalCallback`` gives them) and ``n_evaluations``.
     """
 
     def __init__(
@@ -82,8 +97,15 @@ class PeriodicEvaluation(EventCallback):
         self.evaluator = evaluator
         self.eval_freq = eval_freq
         self.next_eval = eval_freq
+        self.health = HealthWatch(evaluator.paths.root)
         self.last_mean_reward = float("nan")
         self.n_evaluations = 0  # in this session of the run
+
+    @property
+    def best_mean_reward(self) -> float:
+        """The run's best evaluation so far (the record's, so a resumed run keeps it)."""
+        best = self.evaluator.record.best_eval
+        return float("-inf") if best is None else best
 
     def _on_training_start(self) -> None:
         self.next_eval = (self.num_timesteps // self.eval_freq + 1) * self.eval_freq
@@ -97,11 +119,11 @@ class PeriodicEvaluation(EventCallback):
         self.last_mean_reward = score.mean
         self.n_evaluations += 1
         log.info(
-            "eval at %s steps: score %.1f ± %.1f over %d full games (best so far %.1f)",
+            "eval at %s steps: score %.1f ± %.1f over %s (best so far %.1f)",
             f"{self.num_timesteps:,}",
             score.mean,
             score.std,
-            self.evaluator.n_games,
+            plural(self.evaluator.n_games, "full game"),
             self.evaluator.record.best_eval,
         )
         # As SB3's EvalCallback: the scores in TensorBoard and progress.csv at this step.
@@ -109,42 +131,80 @@ class PeriodicEvaluation(EventCallback):
         self.logger.record("eval/mean_ep_length", score.mean_length)
         self.logger.record("time/total_timesteps", self.num_timesteps, exclude="tensorboard")
         self.logger.dump(self.num_timesteps)
+        self.health.warn_new()
         return self._on_event()
 
 
-class TrainVideoCallback(BaseCallback):
-    """After each periodic evaluation, record ``videos/train_<steps>_steps.mp4``.
+class HealthWatch:
+    """The run doctor's checks (records/health.py) on the run so far: during training, a
+    warning the first time each problem appears; at the end, every finding that is not ok."""
 
-    Watching these clips side by side is the quickest way to see a policy improve. The clip
-    is played in its own full-game env, so the evaluation games stay untouched.
+    def __init__(self, run_dir: Path) -> None:
+        self.run_dir = run_dir
+        self.told: set[str] = set()
+
+    def findings(self) -> list[Finding]:
+        try:
+            return [f for f in examine(load_facts(self.run_dir)) if f.level != OK]
+        except (OSError, ValueError) as err:  # a check must never stop training
+            log.warning("The health checks could not read the run: %s", err)
+            return []
+
+    def warn_new(self) -> None:
+        for finding in self.findings():
+            if finding.title not in self.told:
+                self.told.add(finding.title)
+                log.warning("Health check: %s", "\n".join(finding.lines()))
+
+    def report_end(self) -> None:
+        findings = self.findings()
+        if not findings:
+            log.info(
+                "Health check: nothing looks wrong (details: python -m simple_game.doctor run=%s)",
+                self.run_dir,
+            )
+        for finding in findings:
+            log.warning("Health check: %s", "\n".join(finding.lines()))
+
+
+def record_train_clip(model: BaseAlgorithm, env_cfg: DictConfig, evaluator: Evaluator) -> Path:
+    """Record ``videos/train_<steps>_steps.mp4``: the model playing as it is evaluated.
+
+    The clip is played in its own full-game env, so the evaluation games stay untouched.
+    """
+    from simple_game.envs.build import make_env
+
+    fps = video_fps(env_cfg)
+    venv = make_env(
+        env_cfg, n_envs=1, seed=evaluator.seed, evaluation=True, render_mode="rgb_array"
+    )
+    agent, _ = evaluation_agent(model, evaluator.deterministic, evaluator.epsilon, evaluator.seed)
+    try:
+        files = record_clip(
+            agent,
+            venv,
+            evaluator.paths.train_video(model.num_timesteps),
+            fps,
+            evaluator.deterministic,
+            max_steps=int(TRAIN_CLIP_SECONDS * fps),
+        )
+    finally:
+        venv.close()
+    log.info("video of the policy at %s steps: %s", f"{model.num_timesteps:,}", files[0])
+    return files[0]
+
+
+class TrainVideoCallback(BaseCallback):
+    """After each periodic evaluation, record a clip (:func:`record_train_clip`).
+
+    Watching these clips side by side is the quickest way to see a policy improve.
     """
 
-    def __init__(
-        self, env_cfg: DictConfig, paths: RunPaths, seed: int, deterministic: bool
-    ) -> None:
+    def __init__(self, env_cfg: DictConfig, evaluator: Evaluator) -> None:
         super().__init__()
         self.env_cfg = env_cfg
-        self.paths = paths
-        self.seed = seed
-        self.deterministic = deterministic
+        self.evaluator = evaluator
 
     def _on_step(self) -> bool:
-        from simple_game.envs.build import make_env
-
-        fps = video_fps(self.env_cfg)
-        venv = make_env(
-            self.env_cfg, n_envs=1, seed=self.seed, evaluation=True, render_mode="rgb_array"
-        )
-        try:
-            files = record_clip(
-                self.model,
-                venv,
-                self.paths.train_video(self.num_timesteps),
-                fps,
-                self.deterministic,
-                max_steps=int(TRAIN_CLIP_SECONDS * fps),
-            )
-        finally:
-            venv.close()
-        log.info("video of the policy at %s steps: %s", f"{self.num_timesteps:,}", files[0])
+        record_train_clip(self.model, self.env_cfg, self.evaluator)
         return True

@@ -47,6 +47,11 @@ class Stopwatch:
         return (timesteps - self.start_steps) / elapsed if elapsed > 0 else 0.0
 
 
+def plural(count: int, noun: str) -> str:
+    """``plural(1, "full game")`` -> ``"1 full game"``; ``plural(5, ...)`` -> ``"5 full games"``."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def format_duration(seconds: float) -> str:
     """``3725`` -> ``"1h02m"``; ``95`` -> ``"1m35s"``."""
     seconds = int(max(seconds, 0))

@@ -54,6 +54,7 @@ def run(cfg: DictConfig, run_dir: Path) -> float:
         note=cfg.note,
         overrides=read_overrides(run_dir),
         total_timesteps=cfg.train.total_timesteps,
+        recipe=cfg.recipe,
     )
     try:
         validate(cfg)
@@ -66,6 +67,7 @@ def run(cfg: DictConfig, run_dir: Path) -> float:
 
 def train(cfg: DictConfig, paths: RunPaths, record: RunRecord) -> float:
     """The steps of a run. Returns the final evaluation's mean score."""
+    from simple_game.envs.build import EVAL_SEED_OFFSET
     from simple_game.training.evaluation import Evaluator
     from simple_game.training.logger import attach_run_logger
     from simple_game.training.progress import Stopwatch
@@ -83,12 +85,21 @@ def train(cfg: DictConfig, paths: RunPaths, record: RunRecord) -> float:
             eval_env,
             int(cfg.train.n_eval_episodes),
             bool(cfg.train.eval_deterministic),
+            float(cfg.train.eval_epsilon),
+            int(cfg.seed) + EVAL_SEED_OFFSET,
             record,
             paths,
             stopwatch,
         )
         learn(cfg, paths, record, model, evaluator, share)  # 4. learn, with the callbacks
+    if share.most_seen:  # how many trainings shared the machine: their speeds are not solo
+        record.describe(max_concurrent_trainings=share.most_seen)
     score = evaluator(model)  # 5. final evaluation of the final model
+    record.describe(final_is_best=score.is_best)
+    if cfg.train.video and not periodic_evaluations(cfg):  # no clip along the way: one now
+        from simple_game.training.evaluation import record_train_clip
+
+        record_train_clip(model, cfg.env, evaluator)
     finish(record, model.num_timesteps, stopwatch, status="completed")
     train_env.close()
     eval_env.close()
@@ -96,11 +107,18 @@ def train(cfg: DictConfig, paths: RunPaths, record: RunRecord) -> float:
     return score.mean
 
 
+def periodic_evaluations(cfg: DictConfig) -> bool:
+    """Whether any evaluation falls within the budget before the final one."""
+    every = int(cfg.train.eval_freq)
+    return 0 < every < int(cfg.train.total_timesteps)
+
+
 def set_up_machine(cfg: DictConfig, record: RunRecord, share: CpuShare) -> th.device:
     """Step 1: the torch device, torch's CPU threads and every random seed."""
     from stable_baselines3.common.utils import set_random_seed
 
     from simple_game.model.device import configure_threads, resolve_device
+    from simple_game.training.progress import plural
 
     device = resolve_device(cfg.hardware.device)
     threads = int(cfg.hardware.torch_threads)
@@ -112,16 +130,22 @@ def set_up_machine(cfg: DictConfig, record: RunRecord, share: CpuShare) -> th.de
     record.describe(device=str(device))
     algo = cfg.algo.name
     log.info(
-        "Training %s on %s (%s) for %s steps with %d parallel game(s) on %s, seed %d.",
+        "Training %s on %s (%s) for %s with %s on %s, seed %d.",
         algo.upper(),
         cfg.env.name,
         cfg.env.id,
-        f"{int(cfg.train.total_timesteps):,}",
-        int(cfg.env.n_envs),
+        plural(int(cfg.train.total_timesteps), "step"),
+        plural(int(cfg.env.n_envs), "parallel game"),
         device,
         int(cfg.seed),
     )
     log.info("Run directory: %s", record.run_dir)
+    if cfg.train.video and not periodic_evaluations(cfg):
+        log.info(
+            "train.video=true: no evaluation falls within the budget (train.eval_freq=%s), "
+            "so one clip is recorded after the final evaluation.",
+            cfg.train.eval_freq,
+        )
     log.info(
         "New to this? %s explains every line below; %s explains %s.",
         GUIDE,
@@ -136,9 +160,9 @@ def make_envs(cfg: DictConfig) -> tuple[VecEnv, VecEnv]:
     games (full games, real scores), built by the same pipeline."""
     from simple_game.envs.build import EVAL_SEED_OFFSET, make_env
 
-    seed = int(cfg.seed)
+    seed, eval_envs = int(cfg.seed), int(cfg.train.eval_envs)
     train_env = make_env(cfg.env, n_envs=int(cfg.env.n_envs), seed=seed, evaluation=False)
-    eval_env = make_env(cfg.env, n_envs=1, seed=seed + EVAL_SEED_OFFSET, evaluation=True)
+    eval_env = make_env(cfg.env, n_envs=eval_envs, seed=seed + EVAL_SEED_OFFSET, evaluation=True)
     return train_env, eval_env
 
 
@@ -202,6 +226,9 @@ def learn(
             reset_num_timesteps=not cfg.resume,
         )
         evaluator.stopwatch.stop()
+        if stop.signal_name is None and model.num_timesteps < total:
+            record.describe(stop_reason=stop_reason(cfg, record, evaluator.stopwatch))
+            log.info("Stopped early: %s.", record.data["stop_reason"])
         if stop.signal_name is not None:
             # Still under our handlers: a second Ctrl-C during this save quits at once, and
             # the atomic write leaves the previous checkpoint intact.
@@ -231,35 +258,39 @@ def make_callbacks(
 ) -> list[BaseCallback]:
     """What runs beside learning: Ctrl-C, periodic evaluations (with a video clip and an
     Optuna report after each), checkpoints, the console line, the CPU share."""
-    from stable_baselines3.common.callbacks import CallbackList
+    from stable_baselines3.common.callbacks import CallbackList, StopTrainingOnRewardThreshold
 
-    from simple_game.envs.build import EVAL_SEED_OFFSET
-    from simple_game.model.build import keeps_replay_buffer
-    from simple_game.training.checkpoints import AtomicCheckpointCallback
+    from simple_game.model.build import OFF_POLICY_ALGOS, keeps_replay_buffer
+    from simple_game.training.checkpoints import AtomicCheckpointCallback, checkpoint_every
     from simple_game.training.evaluation import PeriodicEvaluation, TrainVideoCallback
+    from simple_game.training.logger import QValueLogger
     from simple_game.training.progress import ProgressReportCallback
     from simple_game.training.sharing import ShareCpuCallback
-    from simple_game.training.stopping import StopOnRequestCallback
+    from simple_game.training.stopping import StopAfterMinutes, StopOnRequestCallback
 
     callbacks: list[BaseCallback] = [StopOnRequestCallback(stop)]
     if cfg.train.eval_freq > 0:
         after_eval: list[BaseCallback] = []
         if cfg.train.video:  # a short clip of the current policy at each evaluation
-            seed = int(cfg.seed) + EVAL_SEED_OFFSET
-            after_eval.append(TrainVideoCallback(cfg.env, paths, seed, evaluator.deterministic))
+            after_eval.append(TrainVideoCallback(cfg.env, evaluator))
         if cfg.tuning.trial is not None:  # an Optuna trial: report each eval, stop if pruned
             from simple_game.training.tuning import trial_callback
 
             after_eval.append(trial_callback(cfg))
+        if cfg.train.target_score is not None:  # good enough: stop
+            after_eval.append(StopTrainingOnRewardThreshold(float(cfg.train.target_score)))
         callbacks.append(
             PeriodicEvaluation(evaluator, int(cfg.train.eval_freq), CallbackList(after_eval))
         )
-    if cfg.train.checkpoint_freq > 0:
+    if cfg.train.max_minutes is not None:
+        callbacks.append(StopAfterMinutes(evaluator.stopwatch, float(cfg.train.max_minutes)))
+    every = checkpoint_every(cfg.train.checkpoint_freq, int(cfg.train.total_timesteps))
+    if every > 0:
         callbacks.append(
             AtomicCheckpointCallback(
                 paths.root,
                 cfg.algo.name,
-                save_freq=int(cfg.train.checkpoint_freq),
+                save_freq=every,
                 keep_last=int(cfg.train.keep_checkpoints),
                 with_replay_buffer=keeps_replay_buffer(cfg),
             )
@@ -276,21 +307,31 @@ def make_callbacks(
     )
     if int(cfg.hardware.torch_threads) == 0:
         callbacks.append(ShareCpuCallback(share))
+    if cfg.algo.name in OFF_POLICY_ALGOS:  # DQN, QR-DQN: their Q-values (PQN logs its own)
+        callbacks.append(QValueLogger())
     return callbacks
 
 
-def finish(record: RunRecord, timesteps: int, stopwatch: Stopwatch, status: str) -> None:
-    record.finish(
-        status,
-        timesteps=int(timesteps),
-        wall_time_s=round(stopwatch.total(), 2),
-        steps_per_s=round(stopwatch.steps_per_s(timesteps), 1),
+def stop_reason(cfg: DictConfig, record: RunRecord, stopwatch: Stopwatch) -> str:
+    """Why training ended before ``train.total_timesteps``: a target score or the time limit."""
+    target, best = cfg.train.target_score, record.best_eval
+    if target is not None and best is not None and best >= target:
+        return f"an evaluation reached train.target_score={target:g} (best {best:.1f})"
+    return (
+        f"train.max_minutes={cfg.train.max_minutes:g} reached "
+        f"after {stopwatch.total() / 60:.1f} minutes of training"
     )
+
+
+def finish(record: RunRecord, timesteps: int, stopwatch: Stopwatch, status: str) -> None:
+    record.progress(timesteps, stopwatch.total(), stopwatch.steps_per_s(timesteps))
+    record.finish(status)
 
 
 def report_end(paths: RunPaths, record: RunRecord) -> None:
     """Step 6: draw the learning curve and say how the run ended."""
     from simple_game.records.plots import plot_learning_curve
+    from simple_game.training.evaluation import HealthWatch
     from simple_game.training.progress import format_duration
 
     try:  # a picture of the run; a plotting problem must not fail a finished run
@@ -298,18 +339,39 @@ def report_end(paths: RunPaths, record: RunRecord) -> None:
     except (OSError, ValueError) as err:
         log.warning("Could not draw the learning curve: %s", err)
     data = record.data
+    speed = f"{data['steps_per_s']:,.0f} steps/s"
+    if data.get("resumes"):  # the last session's own speed differs from the whole run's
+        speed += f" over all sessions; this session {data['session_steps_per_s']:,.0f} steps/s"
     log.info(
-        "Done: %s steps in %s (%.0f steps/s). "
-        "Final eval: %.1f ± %.1f over %d full games; best %.1f.",
+        "Done: %s steps in %s of training (%s). %s",
         f"{data['timesteps']:,}",
         format_duration(data["wall_time_s"]),
-        data["steps_per_s"],
-        data["eval_mean_reward"],
-        data["eval_std_reward"],
-        data["eval_episodes"],
-        data["best_eval_mean_reward"],
+        speed,
+        final_vs_best(record),
     )
     log.info("Everything about this run is in %s", paths.root)
+    HealthWatch(paths.root).report_end()
+
+
+def final_vs_best(record: RunRecord) -> str:
+    """The final evaluation beside the best, with the evaluation noise named.
+
+    Two evaluations of a few games differ by chance alone; a final score below the best is
+    a decline only if the gap is larger than about two standard errors of the difference.
+    """
+    from simple_game.training.progress import plural
+
+    data = record.data
+    final, std, n = data["eval_mean_reward"], data["eval_std_reward"], data["eval_episodes"]
+    best = data["best_eval_mean_reward"]
+    games = plural(n, "full game")
+    text = f"Final eval: {final:.1f} ± {std:.1f} over {games}; best {best:.1f}"
+    if data.get("final_is_best"):
+        return text + " (the final model is the best model: best_model.zip holds it)."
+    noise = 2 * (2 * std**2 / max(n, 1)) ** 0.5  # two standard errors of a difference
+    if best - final <= noise:
+        return text + f" (a gap within evaluation noise: about ±{noise:.1f} with {games})."
+    return text + "."
 
 
 def _pruned(cfg: DictConfig, err: Exception) -> bool:

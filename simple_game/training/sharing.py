@@ -56,6 +56,7 @@ class CpuShare:
         self.cores = cores or usable_cores()
         self._file: IO[bytes] | None = None
         self.threads = 0
+        self.most_seen = 0  # the most trainings counted at once (this one included)
 
     def __enter__(self) -> CpuShare:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -96,6 +97,7 @@ class CpuShare:
     def adjust(self) -> int:
         """Give torch this training's share of the cores; returns the thread count."""
         others = self.live_trainings()
+        self.most_seen = max(self.most_seen, others)
         threads = max(1, self.cores // max(others, 1))
         if threads != self.threads:
             th.set_num_threads(threads)

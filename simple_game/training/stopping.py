@@ -1,8 +1,10 @@
-"""Stop training cleanly on Ctrl-C (SIGINT) or SIGTERM, and at once on a second Ctrl-C.
+"""Stop training cleanly: on Ctrl-C (SIGINT) or SIGTERM, and when a time limit is reached.
 
 Python's default turns Ctrl-C into a KeyboardInterrupt wherever the code happens to be,
 possibly in the middle of writing a file. Here the first signal only sets a flag; a callback
 ends ``model.learn`` at the next step, and the run then saves a checkpoint and its summary.
+A second Ctrl-C quits at once. ``train.max_minutes`` ends training the same way, as a
+finished run (``train.target_score`` uses SB3's own ``StopTrainingOnRewardThreshold``).
 """
 
 from __future__ import annotations
@@ -11,10 +13,14 @@ import os
 import signal
 import sys
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from stable_baselines3.common.callbacks import BaseCallback
 
 from simple_game.errors import EXIT_INTERRUPTED
+
+if TYPE_CHECKING:
+    from simple_game.training.progress import Stopwatch
 
 
 class StopRequest:
@@ -54,3 +60,15 @@ class StopOnRequestCallback(BaseCallback):
 
     def _on_step(self) -> bool:
         return self.request.signal_name is None
+
+
+class StopAfterMinutes(BaseCallback):
+    """Returns False once the run has trained ``minutes`` (all sessions of a resumed run)."""
+
+    def __init__(self, stopwatch: Stopwatch, minutes: float) -> None:
+        super().__init__()
+        self.stopwatch = stopwatch
+        self.limit_s = 60 * minutes
+
+    def _on_step(self) -> bool:
+        return self.stopwatch.total() < self.limit_s

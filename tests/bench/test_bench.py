@@ -57,7 +57,7 @@ def test_unknown_measurement_is_refused_with_the_allowed_ones(
     with pytest.raises(SystemExit) as exit_info:
         main(["--only", "ppo,sac"])
     assert exit_info.value.code != 0
-    assert "--only: unknown measurement(s) sac; use env, ppo, dqn" in capsys.readouterr().err
+    assert "--only: unknown measurement(s) sac; use dqn, env, ppo, share" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
@@ -93,3 +93,33 @@ def test_learning_check_with_one_seed_has_no_t() -> None:
     summary = compare_scores([3.0], [4.0])
     assert summary["welch_t"] == summary["paired_t"] == 0.0
     assert summary["differences"] == [1.0]
+
+
+@pytest.mark.slow
+def test_time_to_skill_trains_each_seed_and_writes_reference_curves(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tiny_recipe = [
+        *("train.total_timesteps=512", "train.eval_freq=256", "train.n_eval_episodes=1"),
+        *("train.target_score=-21", "algo.n_steps=32", "algo.batch_size=64"),
+        "env.max_frames_per_episode=400",
+    ]
+    out = tmp_path / "bench.json"
+    args = ["--only", "", "--time-to-skill", "pong_pqn", "--seeds", "3", "--root", str(tmp_path)]
+    args += ["--reference-dir", str(tmp_path / "ref"), "--save-reference", "--json", str(out)]
+    main([*args, "--overrides", *tiny_recipe])
+    (seed,) = json.loads(out.read_text())["time_to_skill"]["seeds"]
+    # Pong's lowest score is -21, so the first evaluation reaches this target and stops the run.
+    assert seed["reached"] and seed["steps_to_target"] == 256 and seed["minutes_to_target"] >= 0
+    assert seed["trained_steps"] < 512
+    assert "seed 3: -21 reached after" in capsys.readouterr().out
+    saved = json.loads((tmp_path / "ref" / "pong_pqn.json").read_text())
+    assert saved["recipe"] == "pong_pqn" and saved["seeds"][0]["seed"] == 3
+    assert (tmp_path / "runs" / "reference" / "pong_pqn" / "seed3" / "summary.json").exists()
+
+
+def test_time_to_skill_refuses_an_unknown_recipe(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--only", "", "--time-to-skill", "pong_sac"])
+    assert exit_info.value.code != 0
+    assert "recipe=pong_sac is not an option" in capsys.readouterr().err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -28,6 +29,18 @@ BAD_INPUT = [
     (["hardware=mps"], "hardware.device=mps: this machine has no Apple GPU"),
     (["env.id=NotAGame-v4"], "env.id=NotAGame-v4: ale-py does not know this game"),
     (["resume=does/not/exist"], "resume=does/not/exist: no such directory"),
+    (["total_timesteps=1000"], "total_timesteps is not a config key; did you mean train.total_timesteps?"),
+    (["note=a,b"], "note=a,b: a comma list (or range) means one run per value, which needs -m; for text with a comma, quote it"),
+    (["report=maybe"], "report=maybe: must be true or false"),
+    (["train.video=sure"], "train.video=sure: must be true or false"),
+    (["train.total_timesteps=1e6"], "train.total_timesteps=1e6: must be a whole number >= 1; write 1000000, not 1e6"),
+    (["train.checkpoint_freq=often"], "train.checkpoint_freq=often: must be auto or a whole number >= 0"),
+    (["train.eval_epsilon=1.5"], "train.eval_epsilon=1.5: must be between 0 and 1"),
+    (["train.max_minutes=0"], "train.max_minutes=0: must be a number > 0 (or null)"),
+    (["hardware.fused_optimizer=maybe"], "hardware.fused_optimizer=maybe: must be one of auto, true, false"),
+    (["recipe=pong_pqn", "algo=ppo"], "algo=ppo: recipe=pong_pqn is measured with algo=pqn env=pong"),
+    (["recipe=tetris"], "recipe=tetris is not an option; choose one of:"),
+    (["-m", "hydra/sweeper=optuna", "hydra.sweeper.n_trials=-2"], "hydra.sweeper.n_trials=-2: must be a whole number >= 1"),
 ]  # fmt: skip
 
 
@@ -68,6 +81,21 @@ def test_resume_with_another_algo_is_refused(finished_run: Path, workdir: Path) 
 def test_resume_of_a_completed_run_needs_a_bigger_budget(finished_run: Path, workdir: Path) -> None:
     _, result = resume_case(finished_run, workdir)
     assert_one_line_error(result, "pass a larger train.total_timesteps", workdir)
+
+
+def test_resume_with_a_budget_already_reached_is_refused(finished_run: Path, workdir: Path) -> None:
+    copy = workdir / "old_run"
+    shutil.copytree(finished_run, copy)
+    summary = json.loads((copy / "summary.json").read_text())  # as if stopped by Ctrl-C
+    (copy / "summary.json").write_text(json.dumps({**summary, "status": "interrupted"}))
+    before = (copy / "summary.json").read_bytes()
+    result = run_cli([f"resume={copy}", "train.total_timesteps=128"], workdir)
+    assert_one_line_error(
+        result,
+        "stopped at 256 steps; train.total_timesteps=128 would leave nothing to train",
+        workdir,
+    )
+    assert (copy / "summary.json").read_bytes() == before  # nothing the user had is changed
 
 
 def test_resume_without_checkpoints_is_refused(finished_run: Path, workdir: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent.parent
 DOCS = REPO / "docs"
 GLOSSARY = DOCS / "glossary.md"
-ALGOS = ("ppo", "a2c", "dqn", "qrdqn")
+ALGOS = ("ppo", "a2c", "dqn", "qrdqn", "pqn")
 
 # A metric or term is a glossary entry when it is a Markdown heading whose text is the name
 # in backticks, e.g. "### `train/approx_kl`" or "### `algo.gamma`".

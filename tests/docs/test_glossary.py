@@ -45,6 +45,8 @@ KNOWN_METRICS = {
     "train/policy_gradient_loss",
     "train/policy_loss",
     "train/value_loss",
+    "train/q_values",
+    "train/target_mean",
     "train/std",
     "eval/mean_reward",
     "eval/mean_ep_length",
@@ -67,6 +69,8 @@ KNOWN_TERMS = {
     "target network",
     "epsilon-greedy",
     "quantile",
+    "layernorm",
+    "q(lambda)",
     "frame skip",
     "frame stack",
     "sticky actions",
@@ -109,6 +113,7 @@ METRIC_RUNS = {
         "algo.learning_starts=100",
         "algo.policy_kwargs.n_quantiles=20",
     ],
+    "pqn": ["train.total_timesteps=512", "algo.n_steps=32", "algo.batch_size=64"],
 }
 SB3_TABLE_ROW = re.compile(r"^\|\s*([\w/ ]+?)\s*\|\s*([^|]*)\|\s*$")
 

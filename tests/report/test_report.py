@@ -487,3 +487,13 @@ def test_real_optuna_sweep_gets_a_study_section(tmp_path: Path) -> None:
     assert "`python -m simple_game $(cat multirun/2026-03-01_00-00-00/best_overrides.txt)`" in page
     assert "tuning." not in page  # the trial bookkeeping is not shown as hyperparameters
     assert len(game_rows(page, "](multirun/2026-03-01_00-00-00/")) == 2
+
+
+@pytest.mark.parametrize("root", ["nope", "README.md"])
+def test_report_root_that_is_no_directory_gives_one_line(root: str, tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("not a directory\n")
+    result = run_cli(["--root", root], tmp_path, module="simple_game.report")
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: --root {root}: "), lines
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md"]

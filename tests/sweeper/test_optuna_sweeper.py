@@ -144,7 +144,7 @@ def test_outcome_of_a_trial_from_its_jobs() -> None:
 # --- The packaged configs --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("algo", ["ppo", "a2c", "dqn", "qrdqn"])
+@pytest.mark.parametrize("algo", ["ppo", "a2c", "dqn", "qrdqn", "pqn"])
 def test_packaged_search_space_follows_the_algo_and_names_real_keys(algo: str) -> None:
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         cfg = compose(

@@ -15,7 +15,12 @@ import pytest
 from stable_baselines3 import DQN
 
 from simple_game.records.checkpoints import check_checkpoint, list_checkpoints
-from simple_game.training.checkpoints import load_replay_buffer, save_checkpoint, thin_checkpoints
+from simple_game.training.checkpoints import (
+    checkpoint_every,
+    load_replay_buffer,
+    save_checkpoint,
+    thin_checkpoints,
+)
 from tests.conftest import REPO, read_summary, run_cli, tensorboard_scalars, tiny
 
 # PPO on Breakout, 8 envs: a rollout is 256 steps, a checkpoint every 256 steps.
@@ -62,7 +67,7 @@ def test_kill_9_at_random_points_then_resume_to_completion(tmp_path: Path) -> No
         summary = read_summary(run_dir)
         assert summary["status"] == "running"
         assert summary["updated_at"]
-        check_checkpoint(list_checkpoints(run_dir)[-1][1], key="resume")
+        check_checkpoint(list_checkpoints(run_dir)[-1][1], "resume", "")
         args = [f"resume={run_dir}"]
 
     result = run_cli(["resume=runs/r"], tmp_path)
@@ -161,18 +166,21 @@ def test_a_kill_during_save_leaves_every_checkpoint_loadable(tmp_path: Path) -> 
     checkpoints = list_checkpoints(tmp_path)
     assert checkpoints
     for _, path in checkpoints:  # half-written files stay hidden as .tmp; none is listed
-        check_checkpoint(path, key="checkpoint")
+        check_checkpoint(path, "checkpoint", "")
     DQN.load(checkpoints[-1][1], device="cpu")
 
 
-def test_thinning_keeps_the_newest_checkpoints_and_one_replay_buffer(tmp_path: Path) -> None:
+def test_thinning_keeps_the_first_and_the_newest_checkpoints_and_one_replay_buffer(
+    tmp_path: Path,
+) -> None:
     model = DQN("MlpPolicy", "CartPole-v1", buffer_size=100, learning_starts=10, device="cpu")
     model.learn(50)
     for steps in (100, 200, 300, 400):
         model.num_timesteps = steps
         save_checkpoint(model, tmp_path, "dqn", with_replay_buffer=True)
         thin_checkpoints(tmp_path, keep_last=2)
-    assert [s for s, _ in list_checkpoints(tmp_path)] == [300, 400]
+    # The first (the agent early on) and the newest two (to resume from).
+    assert [s for s, _ in list_checkpoints(tmp_path)] == [100, 300, 400]
     assert [p.name for p in (tmp_path / "checkpoints").glob("*.pkl")] == [
         "replay_buffer_400_steps.pkl"
     ]
@@ -200,3 +208,12 @@ def test_a_saved_replay_buffer_comes_back_identical(steps: int, tmp_path: Path) 
     resumed.set_env(model.get_env())
     resumed.learn(48, reset_num_timesteps=False)  # and it keeps filling from where it was
     assert after.pos == (before.pos + 48) % 1000
+
+
+@pytest.mark.parametrize(
+    ("budget", "every"),
+    [(50_000, 5_000), (256, 26), (1_234_567, 124_000), (10_000_000, 500_000), (12_000, 2_000)],
+)
+def test_auto_checkpoints_follow_the_budget(budget: int, every: int) -> None:
+    assert checkpoint_every("auto", budget) == every
+    assert checkpoint_every(128, budget) == 128 and checkpoint_every(0, budget) == 0

@@ -39,6 +39,7 @@ def the_run_dir(workdir: Path) -> Path:
         ("dqn", "pong"),
         ("qrdqn", "breakout"),
         ("qrdqn", "space_invaders"),
+        ("pqn", "pong"),
     ],
 )
 def test_every_algo_writes_a_complete_run_directory(algo: str, env: str, workdir: Path) -> None:

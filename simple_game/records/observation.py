@@ -1,0 +1,40 @@
+"""A picture of what the network sees: one observation beside the real screen.
+
+The agent never sees the 210x160 colour screen. It gets ``frame_stack`` (4) grey 84x84
+frames, the newest last, each the max of two emulator frames. Looking at them answers
+"can it even see the ball?" and "is there motion between the frames?". Written by
+``python -m simple_game.evaluate run=<run> observation=true``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+
+def save_observation_picture(
+    observation: np.ndarray, screen: np.ndarray, path: Path, title: str
+) -> Path:
+    """``observation``: one channel-first stack ``(frames, 84, 84)`` uint8; ``screen``: RGB."""
+    from matplotlib.figure import Figure
+
+    frames = observation.shape[0]
+    fig = Figure(figsize=(3 + 2.2 * frames, 3.4), dpi=100)
+    axes = fig.subplots(1, frames + 1, width_ratios=[1.4] + [1] * frames)
+    axes[0].imshow(screen)
+    axes[0].set_title(f"the screen\n{screen.shape[1]}x{screen.shape[0]} colour", fontsize=9)
+    for i, ax in enumerate(axes[1:]):
+        ax.imshow(observation[i], cmap="gray", vmin=0, vmax=255, interpolation="nearest")
+        age = frames - 1 - i
+        when = "newest" if age == 0 else f"{age} step{'s' if age > 1 else ''} earlier"
+        height, width = observation[i].shape
+        ax.set_title(f"input frame {i + 1}: {when}\n{width}x{height} grey", fontsize=9)
+    for ax in axes:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    return path

@@ -1,0 +1,95 @@
+"""Reference curves: how a recipe's measured runs scored, against steps and against minutes.
+
+``python -m simple_game.bench --time-to-skill <recipe> --save-reference`` writes one small JSON
+file per recipe into ``simple_game/records/data/reference/``: each seed's evaluation curve
+(agent steps, training minutes, mean score). A run made with ``recipe=<name>`` draws them as a
+band on its learning curve, and experiments.md on its game's plot, so a learner sees at a
+glance whether a run is on track.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from simple_game.records.evaluations import read_evaluations
+from simple_game.records.summary import git_commit, read_summary, utc_now
+
+REFERENCE_DIR = Path(__file__).resolve().parent / "data" / "reference"
+STEPS, MINUTES, MEAN = 0, 1, 2  # the columns of a reference curve
+
+
+def reference_from_runs(recipe: str, run_dirs: list[Path]) -> dict[str, Any]:
+    """The reference file's content, from the run directories of a time-to-skill check."""
+    seeds = []
+    first: dict[str, Any] = {}
+    for run_dir in run_dirs:
+        summary = read_summary(run_dir) or {}
+        first = first or summary
+        curve = [
+            [
+                int(e["timesteps"]),
+                round(float(e["wall_time_s"]) / 60, 2),
+                round(e["mean_reward"], 2),
+            ]
+            for e in read_evaluations(run_dir)
+        ]
+        seeds.append({"seed": summary.get("seed"), "curve": curve})
+    return {
+        "recipe": recipe,
+        "algo": first.get("algo"),
+        "env": first.get("env"),
+        "env_id": first.get("env_id"),
+        "columns": ["agent steps", "training minutes", "mean evaluation score"],
+        "measured_at": utc_now(),
+        "machine": machine_name(),
+        "git_commit": git_commit(),
+        "seeds": seeds,
+    }
+
+
+def machine_name() -> str:
+    """CPU model and core count: minutes are only comparable on a similar machine."""
+    import os
+
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.partition(":")[2].strip()
+                break
+    return f"{cpu}, {os.cpu_count()} cores"
+
+
+def load_reference(recipe: str | None) -> dict[str, Any] | None:
+    """A recipe's reference curves, or None when the recipe has none (or there is no recipe)."""
+    if not recipe:
+        return None
+    path = REFERENCE_DIR / f"{recipe}.json"
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    return data if data.get("seeds") else None
+
+
+def band(reference: dict[str, Any], column: int = STEPS) -> tuple[np.ndarray, ...]:
+    """(x, lowest, highest) of the seeds' scores at each x where any seed was evaluated.
+
+    ``column`` is the x-axis: :data:`STEPS` or :data:`MINUTES`. Each seed's curve is linearly
+    interpolated between its own evaluations and ends where it stopped (a run stops when it
+    reaches its target), so past that point the band spans the seeds still training.
+    """
+    curves = [np.asarray(s["curve"], dtype=float) for s in reference["seeds"] if s["curve"]]
+    x = np.unique(np.concatenate([c[:, column] for c in curves]))
+    scores = np.full((len(curves), len(x)), np.nan)
+    for row, curve in zip(scores, curves, strict=True):
+        inside = (x >= curve[0, column]) & (x <= curve[-1, column])
+        row[inside] = np.interp(x[inside], curve[:, column], curve[:, MEAN])
+    seen = ~np.all(np.isnan(scores), axis=0)
+    return x[seen], np.nanmin(scores[:, seen], axis=0), np.nanmax(scores[:, seen], axis=0)

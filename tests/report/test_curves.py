@@ -1,0 +1,82 @@
+"""The per-game comparison plot: a colour and a telling name for each run, honest axes."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import matplotlib.pyplot as plt  # headless: matplotlib picks its Agg backend without a display
+import pytest
+
+from simple_game.records import reference
+from simple_game.report import curves
+from simple_game.report.runs import CurvePoint, Run
+
+BASE = Run(
+    path="runs/ppo_pong/2026-01-01_00-00-00", game="pong", env_id="PongNoFrameskip-v4",
+    experiment="ppo_pong", algo="ppo", policy="simple_nature_cnn", seed=0, status="completed",
+    started="2026-01-01 00:00", timesteps=300_000, total_timesteps=300_000, wall_time_s=600.0,
+    steps_per_s=500.0, final=None, best=None, overrides=("algo=ppo", "env=pong"), note="",
+    problem="", curve=(CurvePoint(100_000, 3.0, -20.5), CurvePoint(300_000, 10.0, -19.0)),
+    recipe=None, sweep=None, learning_curve=None, video=None,
+)  # fmt: skip
+
+
+def run(**changes: object) -> Run:
+    return dataclasses.replace(BASE, **changes)
+
+
+def test_legend_names_what_sets_each_run_apart() -> None:
+    runs = [
+        run(overrides=("algo=ppo", "algo.ent_coef=0.02", "algo.gamma=0.98")),
+        run(overrides=("algo=ppo", "algo.ent_coef=0.01", "algo.gamma=0.98"), seed=1),
+        run(algo="dqn", overrides=("algo=dqn", "algo.gamma=0.98")),
+    ]
+    assert curves.labels(runs) == [
+        "ppo, ent_coef=0.02, seed 0",
+        "ppo, ent_coef=0.01, seed 1",
+        "dqn, seed 0",
+    ]
+
+
+def test_runs_that_would_read_the_same_get_their_start_time() -> None:
+    first, second = curves.labels([run(), run(started="2026-01-02 00:00", path="runs/x/2")])
+    assert first != second and "2026-01-02 00:00" in second
+
+
+def test_each_run_gets_its_own_colour() -> None:
+    runs = [run(seed=s, path=f"runs/ppo_pong/{s}") for s in range(6)]
+    figure, ax = plt.subplots()
+    curves._draw_each_run(ax, runs, curves.STEPS)
+    colours = [line.get_color() for line in ax.get_lines()]
+    plt.close(figure)
+    assert len(set(colours)) == len(runs)
+
+
+def test_plot_fits_the_data_and_names_a_human_level_far_above(tmp_path: Path) -> None:
+    path = tmp_path / "pong-eval-curves.png"
+    assert curves.write_game_plot("pong", [run()], path)
+    figure, ax = plt.subplots()
+    curves._draw_each_run(ax, [run()], curves.STEPS)
+    curves._fit_and_mark_baselines([ax], curves.baseline("pong"))
+    low, high = ax.get_ylim()
+    texts = [line.get_label() for line in ax.get_lines()]
+    plt.close(figure)
+    assert high < 0  # Pong's human level (14.6) does not stretch the axis of a -20 curve
+    assert any(t.startswith("human: 14.6 (above") for t in texts), texts
+    assert low < -20.5
+
+
+def test_a_recipe_band_is_drawn_on_both_panels(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reference, "REFERENCE_DIR", tmp_path)
+    (tmp_path / "pong_ppo.json").write_text(
+        json.dumps({"recipe": "pong_ppo", "seeds": [{"seed": 0, "curve": [[1, 0.1, -21]]}]})
+    )
+    figure, axes = plt.subplots(1, 2)
+    for ax, column in zip(axes, (curves.STEPS, curves.MINUTES), strict=True):
+        curves._draw_reference(ax, reference.load_reference("pong_ppo"), column)
+        assert [c.get_label() for c in ax.collections][0].startswith("recipe pong_ppo")
+    plt.close(figure)
