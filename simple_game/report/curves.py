@@ -89,8 +89,9 @@ def labels(runs: list[Run]) -> list[str]:
         if several_seeds and run.seed is not None:
             parts.append(f"seed {run.seed}")
         texts.append(", ".join(parts))
+    repeated = {text for text in texts if texts.count(text) > 1}
     for i, run in enumerate(runs):
-        if texts.count(texts[i]) > 1:
+        if texts[i] in repeated:
             job = f" #{run.path.rsplit('/', 1)[-1]}" if run.sweep else ""
             texts[i] += f" ({run.started or run.path}{job})"
     return texts

@@ -11,9 +11,9 @@ import pytest
 from tests.conftest import run_cli, tiny
 
 BAD_INPUT = [
-    (["algo=foo"], "algo=foo is not an option; choose one of: a2c, dqn, ppo, qrdqn"),
+    (["algo=foo"], "algo=foo is not an option; choose one of: a2c, dqn, ppo, pqn, qrdqn"),
     (["env=tetris"], "env=tetris is not an option; choose one of: beam_rider, breakout"),
-    (["policy=resnet"], "policy=resnet is not an option; choose one of: nature_cnn"),
+    (["policy=resnet"], "policy=resnet is not an option; choose one of: layernorm_nature_cnn, nature_cnn"),
     (["hardware=tpu"], "hardware=tpu is not an option; choose one of: auto, cpu, cuda, mps"),
     (["-m", "algo=ppo,foo"], "algo=foo is not an option"),
     (["train.totl_timesteps=5"], "train.totl_timesteps is not a config key; did you mean train.total_timesteps?"),
@@ -36,7 +36,7 @@ BAD_INPUT = [
     (["train.total_timesteps=1e6"], "train.total_timesteps=1e6: must be a whole number >= 1; write 1000000, not 1e6"),
     (["train.checkpoint_freq=often"], "train.checkpoint_freq=often: must be auto or a whole number >= 0"),
     (["train.eval_epsilon=1.5"], "train.eval_epsilon=1.5: must be between 0 and 1"),
-    (["train.max_minutes=0"], "train.max_minutes=0: must be a number > 0 (or null)"),
+    (["train.max_minutes=0"], "train.max_minutes=0.0: must be a number > 0 (or null)"),
     (["hardware.fused_optimizer=maybe"], "hardware.fused_optimizer=maybe: must be one of auto, true, false"),
     (["recipe=pong_pqn", "algo=ppo"], "algo=ppo: recipe=pong_pqn is measured with algo=pqn env=pong"),
     (["recipe=tetris"], "recipe=tetris is not an option; choose one of:"),

@@ -161,7 +161,7 @@ def _break_config(run_dir: Path, key: str, value: object) -> None:
         ("negative seed", ["run={run}", "seed=-1"], "seed=-1: must be a whole number >= 0"),
         ("boolean typo", ["run={run}", "deterministic=maybe"], "deterministic=maybe: must be"),
         ("video typo", ["run={run}", "video=sure"], "video=sure: must be true or false"),
-        ("epsilon too big", ["run={run}", "epsilon=2"], "epsilon=2: must be between 0 and 1"),
+        ("epsilon too big", ["run={run}", "epsilon=2"], "epsilon=2.0: must be between 0 and 1"),
         ("comma in a value", ["run={run}", "checkpoint=best,final"], "needs -m"),
     ],
 )

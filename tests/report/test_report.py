@@ -351,7 +351,8 @@ def test_damaged_markers_leave_the_page_alone(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="markers"):
         write_report(tmp_path)
     result = run_cli([], tmp_path, module="simple_game.report")
-    assert result.returncode == 1 and "markers" in result.stderr
+    assert result.returncode == 2 and "markers" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
     assert page_text(tmp_path) == damaged
 
 

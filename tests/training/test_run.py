@@ -80,7 +80,7 @@ def test_console_shows_progress_lines_in_plain_words(workdir: Path) -> None:
     out = result.stdout + result.stderr
     assert "Training PPO on breakout" in out
     assert "steps/s" in out and "left" in out
-    assert "eval at" in out and "full games" in out
+    assert "eval at" in out and "over 1 full game " in out  # one game: no plural
     assert "Final eval:" in out
 
 
