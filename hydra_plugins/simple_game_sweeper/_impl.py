@@ -160,7 +160,8 @@ class Sweep:
     """One ``-m hydra/sweeper=optuna`` invocation: ask, launch, tell, for ``n_trials`` trials."""
 
     def __init__(self, sweeper: OptunaSweeper) -> None:
-        self.__dict__.update(vars(sweeper))  # its settings, config and launcher
+        # The plugin's settings (n_trials, storage, ...), config and launcher, read as our own.
+        self.__dict__.update(vars(sweeper))
 
     def run(self, arguments: list[str]) -> list[Sequence[JobReturn]]:
         assert self.config is not None and self.launcher is not None
@@ -175,7 +176,29 @@ class Sweep:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             optuna.storages.fail_stale_trials(study)  # trials a killed sweep left RUNNING
+        self._announce(study, url, space)
 
+        if self.seeds_per_trial > 1:
+            fixed = [line for line in fixed if not line.startswith("seed=")]
+        all_returns: list[Sequence[JobReturn]] = []
+        job_idx = 0
+        for start in range(0, self.n_trials, self.n_jobs):
+            with warnings.catch_warnings():
+                # Optuna warns that heartbeats are meant for Study.optimize; here the
+                # heartbeats() thread below records them for our ask/tell loop instead.
+                warnings.filterwarnings("ignore", message="Heartbeat of storage")
+                trials = [study.ask(space) for _ in range(min(self.n_jobs, self.n_trials - start))]
+            batch = [job for trial in trials for job in self._jobs(trial, fixed, name, url)]
+            returns = self._launch(study, trials, batch, job_idx)
+            job_idx += len(batch)
+            all_returns.append(returns)
+
+        self._write_results(study, url, sweep_dir)
+        return all_returns
+
+    def _announce(self, study: optuna.Study, url: str, space: dict[str, Any]) -> None:
+        """What the sweep continues and what it searches, in the log."""
+        name = study.study_name
         log.info("Optuna study '%s' (%s): %s so far.", name, url, describe(state_counts(study)))
         if self.study_name is None:
             log.info(
@@ -190,54 +213,44 @@ class Sweep:
             self.n_jobs,
         )
 
-        seeds = [int(self.config.seed) + i for i in range(self.seeds_per_trial)]
-        if self.seeds_per_trial > 1:
-            fixed = [line for line in fixed if not line.startswith("seed=")]
-        all_returns: list[Sequence[JobReturn]] = []
-        job_idx = 0
-        for start in range(0, self.n_trials, self.n_jobs):
-            with warnings.catch_warnings():
-                # Optuna warns that heartbeats are meant for Study.optimize; here the
-                # heartbeats() thread below records them for our ask/tell loop instead.
-                warnings.filterwarnings("ignore", message="Heartbeat of storage")
-                trials = [study.ask(space) for _ in range(min(self.n_jobs, self.n_trials - start))]
-            batch = []
-            for trial in trials:
-                lines = [*fixed, *(as_override(k, v) for k, v in trial.params.items())]
-                # The trial's whole config as overrides: what best_overrides.txt will hold if it
-                # wins, even when a later sweep on the study is launched with other fixed values.
-                trial.set_user_attr("overrides", lines)
-                lines = [
-                    *lines,
-                    as_override("tuning.study", name),
-                    as_override("tuning.storage", url),
-                    as_override("tuning.trial", trial.number),
-                ]
-                if self.seeds_per_trial > 1:
-                    batch += [[*lines, f"seed={seed}"] for seed in seeds]
-                else:
-                    batch.append(lines)
-            told: set[int] = set()
-            try:
-                with heartbeats(study, trials, self.heartbeat_s):
-                    returns = list(self.launcher.launch(batch, initial_job_idx=job_idx))
-                for i, trial in enumerate(trials):
-                    per_trial = returns[i * self.seeds_per_trial : (i + 1) * self.seeds_per_trial]
-                    self._tell(study, trial, per_trial)
-                    told.add(trial.number)
-            except BaseException as err:
-                # Ctrl-C, SIGTERM or a launcher error: close the open trials so the storage
-                # holds no RUNNING leftovers and a rerun starts clean.
-                for trial in trials:
-                    if trial.number not in told:
-                        trial.set_user_attr("error", f"sweep stopped: {type(err).__name__} {err}")
-                        study.tell(trial, state=TrialState.FAIL)
-                raise
-            job_idx += len(batch)
-            all_returns.append(returns)
+    def _jobs(self, trial: optuna.Trial, fixed: list[str], name: str, url: str) -> list[list[str]]:
+        """The overrides of the trial's jobs: one per seed."""
+        lines = [*fixed, *(as_override(k, v) for k, v in trial.params.items())]
+        # The trial's whole config as overrides: what best_overrides.txt will hold if it
+        # wins, even when a later sweep on the study is launched with other fixed values.
+        trial.set_user_attr("overrides", lines)
+        lines = [
+            *lines,
+            as_override("tuning.study", name),
+            as_override("tuning.storage", url),
+            as_override("tuning.trial", trial.number),
+        ]
+        if self.seeds_per_trial == 1:
+            return [lines]
+        first = int(self.config.seed)
+        return [[*lines, f"seed={first + i}"] for i in range(self.seeds_per_trial)]
 
-        self._write_results(study, url, sweep_dir)
-        return all_returns
+    def _launch(
+        self, study: optuna.Study, trials: list[optuna.Trial], batch: list[list[str]], job_idx: int
+    ) -> Sequence[JobReturn]:
+        """Run one batch of jobs and tell Optuna how each trial ended."""
+        told: set[int] = set()
+        try:
+            with heartbeats(study, trials, self.heartbeat_s):
+                returns = list(self.launcher.launch(batch, initial_job_idx=job_idx))
+            for i, trial in enumerate(trials):
+                per_trial = returns[i * self.seeds_per_trial : (i + 1) * self.seeds_per_trial]
+                self._tell(study, trial, per_trial)
+                told.add(trial.number)
+        except BaseException as err:
+            # Ctrl-C, SIGTERM or a launcher error: close the open trials so the storage
+            # holds no RUNNING leftovers and a rerun starts clean.
+            for trial in trials:
+                if trial.number not in told:
+                    trial.set_user_attr("error", f"sweep stopped: {type(err).__name__} {err}")
+                    study.tell(trial, state=TrialState.FAIL)
+            raise
+        return returns
 
     def _tell(self, study: optuna.Study, trial: optuna.Trial, returns: Sequence[JobReturn]) -> None:
         state, value, error = outcome(returns)

@@ -12,7 +12,6 @@ import platform
 import statistics
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -76,16 +75,10 @@ def machine() -> dict[str, Any]:
     import torch as th
 
     from simple_game.model.speed import cpu_has_native_bf16
+    from simple_game.records.reference import cpu_model
 
-    cpu = platform.processor() or platform.machine()
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.partition(":")[2].strip()
-                break
     return {
-        "cpu": cpu,
+        "cpu": cpu_model(),
         "cores": os.cpu_count(),
         "native_bf16": cpu_has_native_bf16(),
         "torch": th.__version__,

@@ -73,7 +73,36 @@ def compose_checked(
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 
-    chosen, values = [], []
+    chosen, values = split(overrides, groups, multirun)
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        try:
+            base = compose(config_name, overrides=chosen)
+            for key, adds_or_deletes, _ in values:
+                found = OmegaConf.select(
+                    base, key, default=_MISSING, throw_on_resolution_failure=False
+                )
+                if not adds_or_deletes and found is _MISSING:
+                    raise UserError(
+                        f"{key} is not a {command} key{did_you_mean(key, base)}", key=key
+                    )
+            return compose(config_name, overrides=chosen + [line for _, _, line in values])
+        except (HydraException, OmegaConfBaseException) as err:
+            raise UserError(type_error(err, [line for _, _, line in values], rules)) from err
+
+
+Value = tuple[str, bool, str]  # key, whether it adds or deletes the key (+key, ~key), the line
+
+
+def split(
+    overrides: Sequence[str], groups: Sequence[str], multirun: bool
+) -> tuple[list[str], list[Value]]:
+    """Group choices (their options checked) and key values, as lines to compose with.
+
+    A sweep (``-m``) is composed with the first value of every swept key; Hydra's own
+    settings (``hydra.*``) are left to Hydra.
+    """
+    chosen: list[str] = []
+    values: list[Value] = []
     for override in parse(overrides):
         key = override.key_or_group
         if key.startswith("hydra") or (override.package or "").startswith("hydra"):
@@ -100,21 +129,7 @@ def compose_checked(
             chosen.append(line)
         else:
             values.append((key, override.is_add() or override.is_delete(), line))
-
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        try:
-            base = compose(config_name, overrides=chosen)
-            for key, adds_or_deletes, _ in values:
-                found = OmegaConf.select(
-                    base, key, default=_MISSING, throw_on_resolution_failure=False
-                )
-                if not adds_or_deletes and found is _MISSING:
-                    raise UserError(
-                        f"{key} is not a {command} key{did_you_mean(key, base)}", key=key
-                    )
-            return compose(config_name, overrides=chosen + [line for _, _, line in values])
-        except (HydraException, OmegaConfBaseException) as err:
-            raise UserError(type_error(err, [line for _, _, line in values], rules)) from err
+    return chosen, values
 
 
 def type_error(err: BaseException, lines: Sequence[str], rules: dict[str, Rule]) -> str:

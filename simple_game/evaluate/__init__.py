@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
     from simple_game.evaluate.target import Target
 
-DEFAULT_EPSILON = 0.05  # conf/config.yaml's train.eval_epsilon, for runs saved before it
+DEFAULT_EPSILON = 0.01  # conf/config.yaml's train.eval_epsilon, for runs saved before it
 OBSERVATION_STEPS = 60  # observation=true: steps played first, so the frames show motion
 
 
@@ -57,7 +57,7 @@ def check_options(cfg: DictConfig) -> None:
 
 
 def eval_epsilon(cfg: DictConfig, target: Target) -> float:
-    """``epsilon=``, else the run's ``train.eval_epsilon``, else 0.05 (runs saved before it)."""
+    """``epsilon=``, else the run's ``train.eval_epsilon``, else 0.01 (runs saved before it)."""
     if cfg.epsilon is not None:
         return float(cfg.epsilon)
     return float(OmegaConf.select(target.cfg, "train.eval_epsilon", default=DEFAULT_EPSILON))

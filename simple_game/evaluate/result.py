@@ -13,6 +13,7 @@ from simple_game.records import scores
 from simple_game.records.files import write_json_atomic
 from simple_game.records.paths import RunPaths
 from simple_game.records.summary import package_versions, utc_now
+from simple_game.training.progress import plural
 
 if TYPE_CHECKING:
     from simple_game.evaluate import Session
@@ -44,62 +45,69 @@ def format_report(result: dict[str, Any]) -> str:
         else f"{result['algo']} on {result['env']}, checkpoint {result['checkpoint']} "
         f"({result['model_timesteps']:,} training steps)"
     )
-    epsilon = result.get("epsilon")
-    if result["agent"] == "random":
-        actions = "uniform random actions"
-    elif epsilon is not None:
-        actions = (
-            f"epsilon-greedy actions with a fixed epsilon {epsilon:g} "
-            "(the checkpoint's training epsilon is not used)"
-        )
-    elif result["deterministic"]:
-        actions = "argmax actions (deterministic=true)"
-    else:
-        actions = "actions sampled from the policy (deterministic=false, the Atari convention)"
     lines = [
         f"Evaluating {who}",
-        f"  {result['env_id']}: {result['episodes']} full games (game over ends a game, "
-        f"real scores), {actions}, sticky actions {result['sticky_actions']:g}, "
+        f"  {result['env_id']}: {plural(result['episodes'], 'full game')} (game over ends a "
+        f"game, real scores), {_actions(result)}, sticky actions {result['sticky_actions']:g}, "
         f"seed {result['seed']}",
         "",
         f"  {'game':>4}  {'score':>9}  {'human-norm':>10}  {'agent steps':>11}",
     ]
-    for i, (r, hn, n) in enumerate(
-        zip(
-            result["episode_rewards"],
-            result["episode_human_normalized"],
-            result["episode_steps"],
-            strict=True,
-        ),
-        start=1,
-    ):
+    per_game = zip(
+        result["episode_rewards"],
+        result["episode_human_normalized"],
+        result["episode_steps"],
+        strict=True,
+    )
+    for i, (r, hn, n) in enumerate(per_game, start=1):
         lines.append(f"  {i:>4}  {r:>9.1f}  {_hn(hn):>10}  {n:>11,}")
     lines += [
         "",
         f"  score {result['mean_reward']:.1f} ± {result['std_reward']:.1f} "
         f"(min {result['min_reward']:.1f}, max {result['max_reward']:.1f}) "
-        f"over {result['episodes']} game{'s' if result['episodes'] != 1 else ''}",
+        f"over {plural(result['episodes'], 'game')}",
+        *_notes(result),
     ]
-    if result["human_normalized_mean"] is None:
-        lines.append("  human-normalised: n/a (no published random/human scores for this game)")
-    else:
-        lines.append(
-            f"  human-normalised {result['human_normalized_mean']:.3f} "
-            f"(0 = random {result['random_score']:g}, 1 = human {result['human_score']:g}; "
-            "Badia et al. 2020)"
-        )
-    cap = result.get("max_frames_per_episode")
-    # Within a frame skip of the cap: the emulator cut the game, nobody lost it.
-    if cap and all(frames >= 0.99 * cap for frames in result["episode_frames"]):
-        lines.append(
-            f"  every game was cut at the {cap:,}-frame cap (env.max_frames_per_episode): the "
-            "agent stopped ending games. A common cause in Breakout: a greedy agent "
-            "(deterministic=true) that never presses FIRE after a lost life waits for the clock."
-        )
     for video in result["videos"]:
         lines.append(f"  video of game {video['episode']}: {', '.join(video['files'])}")
     lines.append(f"  saved {result['file']}")
     return "\n".join(lines)
+
+
+def _actions(result: dict[str, Any]) -> str:
+    """How the agent chose its actions, in words."""
+    epsilon = result.get("epsilon")
+    if result["agent"] == "random":
+        return "uniform random actions"
+    if epsilon is not None:
+        return (
+            f"epsilon-greedy actions with a fixed epsilon {epsilon:g} "
+            "(the checkpoint's training epsilon is not used)"
+        )
+    if result["deterministic"]:
+        return "argmax actions (deterministic=true)"
+    return "actions sampled from the policy (deterministic=false, the Atari convention)"
+
+
+def _notes(result: dict[str, Any]) -> list[str]:
+    """The human-normalised score, and a warning when every game ran into the frame cap."""
+    if result["human_normalized_mean"] is None:
+        notes = ["  human-normalised: n/a (no published random/human scores for this game)"]
+    else:
+        notes = [
+            f"  human-normalised {result['human_normalized_mean']:.3f} "
+            f"(0 = random {result['random_score']:g}, 1 = human {result['human_score']:g}; "
+            "Badia et al. 2020)"
+        ]
+    cap = result.get("max_frames_per_episode")
+    # Within a frame skip of the cap: the emulator cut the game, nobody lost it.
+    if cap and all(frames >= 0.99 * cap for frames in result["episode_frames"]):
+        notes.append(
+            f"  every game was cut at the {cap:,}-frame cap (env.max_frames_per_episode): the "
+            "agent stopped ending games. A common cause in Breakout: a greedy agent "
+            "(deterministic=true) that never presses FIRE after a lost life waits for the clock."
+        )
+    return notes
 
 
 def summarise(

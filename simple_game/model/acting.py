@@ -8,8 +8,9 @@ at 100k steps of a 10M-step DQN run would then play about 90% random moves, and 
 checkpoint would be scored as near-random play whatever its network knows.
 
 So a Q-learner is evaluated epsilon-greedy with a fixed, stated epsilon
-(``train.eval_epsilon``, 0.05 by default as in the Nature DQN paper and CleanRL's
-evaluations; 0 when ``deterministic=true``), whatever its training epsilon is.
+(``train.eval_epsilon``, by default 0.01: the final epsilon the three train with here, so an
+evaluation plays as training plays once exploration has ended; the Nature DQN paper evaluated
+with 0.05; 0 when ``deterministic=true``), whatever its training epsilon is.
 """
 
 from __future__ import annotations

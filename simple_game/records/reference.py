@@ -10,6 +10,7 @@ glance whether a run is on track.
 from __future__ import annotations
 
 import json
+import os
 import platform
 from pathlib import Path
 from typing import Any
@@ -52,18 +53,19 @@ def reference_from_runs(recipe: str, run_dirs: list[Path]) -> dict[str, Any]:
     }
 
 
-def machine_name() -> str:
-    """CPU model and core count: minutes are only comparable on a similar machine."""
-    import os
-
-    cpu = platform.processor() or platform.machine()
+def cpu_model() -> str:
+    """The CPU's model name (Linux's /proc/cpuinfo), else what ``platform`` knows."""
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists():
         for line in cpuinfo.read_text().splitlines():
             if line.startswith("model name"):
-                cpu = line.partition(":")[2].strip()
-                break
-    return f"{cpu}, {os.cpu_count()} cores"
+                return line.partition(":")[2].strip()
+    return platform.processor() or platform.machine()
+
+
+def machine_name() -> str:
+    """CPU model and core count: minutes are only comparable on a similar machine."""
+    return f"{cpu_model()}, {os.cpu_count()} cores"
 
 
 def load_reference(recipe: str | None) -> dict[str, Any] | None:

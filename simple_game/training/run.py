@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from stable_baselines3.common.callbacks import BaseCallback
     from stable_baselines3.common.vec_env import VecEnv
 
-    from simple_game.training.evaluation import Evaluator
+    from simple_game.training.evaluation import Evaluator, Score
     from simple_game.training.progress import Stopwatch
     from simple_game.training.sharing import CpuShare
     from simple_game.training.stopping import StopRequest
@@ -92,19 +92,24 @@ def train(cfg: DictConfig, paths: RunPaths, record: RunRecord) -> float:
             stopwatch,
         )
         learn(cfg, paths, record, model, evaluator, share)  # 4. learn, with the callbacks
-    if share.most_seen:  # how many trainings shared the machine: their speeds are not solo
-        record.describe(max_concurrent_trainings=share.most_seen)
-    score = evaluator(model)  # 5. final evaluation of the final model
-    record.describe(final_is_best=score.is_best)
-    if cfg.train.video and not periodic_evaluations(cfg):  # no clip along the way: one now
-        from simple_game.training.evaluation import record_train_clip
-
-        record_train_clip(model, cfg.env, evaluator)
+    score = final_evaluation(cfg, model, evaluator)  # 5. the final model on full games
     finish(record, model.num_timesteps, stopwatch, status="completed")
     train_env.close()
     eval_env.close()
     report_end(paths, record)  # 6. learning curve and the closing lines
     return score.mean
+
+
+def final_evaluation(cfg: DictConfig, model: BaseAlgorithm, evaluator: Evaluator) -> Score:
+    """Step 5: evaluate the final model (best_model.zip if it is the best); record a clip if
+    ``train.video`` asked for one and no evaluation during training made it."""
+    score = evaluator(model)
+    evaluator.record.describe(final_is_best=score.is_best)
+    if cfg.train.video and not periodic_evaluations(cfg):
+        from simple_game.training.evaluation import record_train_clip
+
+        record_train_clip(model, cfg.env, evaluator)
+    return score
 
 
 def periodic_evaluations(cfg: DictConfig) -> bool:
@@ -226,6 +231,8 @@ def learn(
             reset_num_timesteps=not cfg.resume,
         )
         evaluator.stopwatch.stop()
+        if share.most_seen:  # trainings that shared the machine: their speeds are not solo
+            record.describe(max_concurrent_trainings=share.most_seen)
         if stop.signal_name is None and model.num_timesteps < total:
             record.describe(stop_reason=stop_reason(cfg, record, evaluator.stopwatch))
             log.info("Stopped early: %s.", record.data["stop_reason"])
@@ -256,13 +263,13 @@ def make_callbacks(
     stop: StopRequest,
     share: CpuShare,
 ) -> list[BaseCallback]:
-    """What runs beside learning: Ctrl-C, periodic evaluations (with a video clip and an
-    Optuna report after each), checkpoints, the console line, the CPU share."""
-    from stable_baselines3.common.callbacks import CallbackList, StopTrainingOnRewardThreshold
+    """What runs beside learning: Ctrl-C, periodic evaluations (and what follows each),
+    a time limit, checkpoints, the console line, the CPU share, DQN's Q-values."""
+    from stable_baselines3.common.callbacks import CallbackList
 
     from simple_game.model.build import OFF_POLICY_ALGOS, keeps_replay_buffer
     from simple_game.training.checkpoints import AtomicCheckpointCallback, checkpoint_every
-    from simple_game.training.evaluation import PeriodicEvaluation, TrainVideoCallback
+    from simple_game.training.evaluation import PeriodicEvaluation
     from simple_game.training.logger import QValueLogger
     from simple_game.training.progress import ProgressReportCallback
     from simple_game.training.sharing import ShareCpuCallback
@@ -270,18 +277,8 @@ def make_callbacks(
 
     callbacks: list[BaseCallback] = [StopOnRequestCallback(stop)]
     if cfg.train.eval_freq > 0:
-        after_eval: list[BaseCallback] = []
-        if cfg.train.video:  # a short clip of the current policy at each evaluation
-            after_eval.append(TrainVideoCallback(cfg.env, evaluator))
-        if cfg.tuning.trial is not None:  # an Optuna trial: report each eval, stop if pruned
-            from simple_game.training.tuning import trial_callback
-
-            after_eval.append(trial_callback(cfg))
-        if cfg.train.target_score is not None:  # good enough: stop
-            after_eval.append(StopTrainingOnRewardThreshold(float(cfg.train.target_score)))
-        callbacks.append(
-            PeriodicEvaluation(evaluator, int(cfg.train.eval_freq), CallbackList(after_eval))
-        )
+        after_eval = CallbackList(after_evaluation(cfg, evaluator))
+        callbacks.append(PeriodicEvaluation(evaluator, int(cfg.train.eval_freq), after_eval))
     if cfg.train.max_minutes is not None:
         callbacks.append(StopAfterMinutes(evaluator.stopwatch, float(cfg.train.max_minutes)))
     every = checkpoint_every(cfg.train.checkpoint_freq, int(cfg.train.total_timesteps))
@@ -309,6 +306,24 @@ def make_callbacks(
         callbacks.append(ShareCpuCallback(share))
     if cfg.algo.name in OFF_POLICY_ALGOS:  # DQN, QR-DQN: their Q-values (PQN logs its own)
         callbacks.append(QValueLogger())
+    return callbacks
+
+
+def after_evaluation(cfg: DictConfig, evaluator: Evaluator) -> list[BaseCallback]:
+    """What follows each periodic evaluation: a clip, an Optuna report, a stop at the target."""
+    from stable_baselines3.common.callbacks import StopTrainingOnRewardThreshold
+
+    from simple_game.training.evaluation import TrainVideoCallback
+
+    callbacks: list[BaseCallback] = []
+    if cfg.train.video:  # a short clip of the current policy
+        callbacks.append(TrainVideoCallback(cfg.env, evaluator))
+    if cfg.tuning.trial is not None:  # an Optuna trial: report the score, stop if pruned
+        from simple_game.training.tuning import trial_callback
+
+        callbacks.append(trial_callback(cfg))
+    if cfg.train.target_score is not None:  # good enough: stop
+        callbacks.append(StopTrainingOnRewardThreshold(float(cfg.train.target_score)))
     return callbacks
 
 
@@ -368,10 +383,12 @@ def final_vs_best(record: RunRecord) -> str:
     text = f"Final eval: {final:.1f} ± {std:.1f} over {games}; best {best:.1f}"
     if data.get("final_is_best"):
         return text + " (the final model is the best model: best_model.zip holds it)."
-    noise = 2 * (2 * std**2 / max(n, 1)) ** 0.5  # two standard errors of a difference
-    if best - final <= noise:
+    gap, noise = best - final, 2 * (2 * std**2 / max(n, 1)) ** 0.5  # 2 std errors of a gap
+    if gap <= 0:
+        return text + "."
+    if gap <= noise:
         return text + f" (a gap within evaluation noise: about ±{noise:.1f} with {games})."
-    return text + "."
+    return text + " (best_model.zip holds the best model)."
 
 
 def _pruned(cfg: DictConfig, err: Exception) -> bool:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from simple_game.config.preflight import recipe_choices
 from tests.conftest import TINY_ALGO, TINY_TRAIN, as_overrides, run_argv
 from tests.docs.pages import REPO, doc_pages
 
@@ -138,6 +139,9 @@ def tiny_command(text: str, workdir: Path, lab: Lab) -> list[str]:
         return [sys.executable, "-m", module, *args]
     if module == "simple_game":
         algos = [a.split("=", 1)[1] for a in args if a.startswith("algo=")]
+        recipes = [a.split("=", 1)[1] for a in args if a.startswith("recipe=")]
+        if recipes and not algos:  # the recipe picks the algorithm
+            algos = [recipe_choices(recipes[-1])["algo"]]
         algo_values = algos[-1].split(",") if algos else ["ppo"]
         _extend(args, DOC_TRAIN, only_new=False)
         if any(a.startswith("resume=") for a in args):  # continue past the steps already done

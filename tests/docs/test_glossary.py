@@ -165,6 +165,8 @@ def test_logged_metrics_are_in_glossary(algo: str, tmp_path: Path) -> None:
     names = logged_metrics(run_dir, console)
     assert any(n.startswith("train/") for n in names), sorted(names)
     assert "rollout/ep_rew_mean" in names or algo == "a2c", sorted(names)
+    if algo in ("dqn", "qrdqn", "pqn"):  # Q-learners: their predicted Q-values, to spot divergence
+        assert "train/q_values" in names, sorted(names)
     missing = missing_entries(names)
     assert not missing, f"{algo} logs metrics without a glossary entry: {', '.join(missing)}"
     # The console's pointers to the guide name files that exist.

@@ -184,3 +184,18 @@ def test_bad_input_gives_one_line_and_writes_nothing(
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], lines
     assert files_under(tmp_path) == before, case
+
+
+def test_observation_picture_shows_the_stacked_frames_beside_the_screen(
+    tiny_run: Path, tmp_path: Path
+) -> None:
+    run = copy_run(tiny_run, tmp_path / "run")
+    result = _cli([f"run={run}", "observation=true"], tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    (picture,) = (run / "evaluations").glob("*_observation.png")
+    assert str(picture) in result.stdout
+    from PIL import Image
+
+    with Image.open(picture) as image:
+        width, height = image.size
+    assert width > 2.5 * height  # the screen and four frames side by side

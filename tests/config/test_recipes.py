@@ -1,0 +1,35 @@
+"""Recipes compose into runnable configs of the algorithm and game they were measured with."""
+
+from __future__ import annotations
+
+import pytest
+
+from simple_game.config.groups import group_options
+from simple_game.config.preflight import check_overrides, recipe_choices
+from simple_game.errors import UserError
+
+
+@pytest.mark.parametrize("recipe", group_options("recipe"))
+def test_every_recipe_composes_and_names_itself(recipe: str) -> None:
+    cfg = check_overrides([f"recipe={recipe}"])
+    choices = recipe_choices(recipe)
+    assert cfg.recipe == recipe
+    assert cfg.algo.name == choices["algo"] and cfg.env.name == choices["env"]
+    assert recipe == f"{choices['env']}_{choices['algo']}"  # the naming the docs use
+    # A recipe is fitted to a budget and says when to stop.
+    assert cfg.train.target_score is not None and cfg.train.max_minutes is not None
+    assert cfg.train.total_timesteps < 10_000_000
+
+
+def test_pqn_recipe_trains_pqn_with_its_layernorm_network() -> None:
+    cfg = check_overrides(["recipe=pong_pqn"])
+    assert cfg.policy.name == "layernorm_nature_cnn"
+    assert cfg.train.eval_envs == cfg.train.n_eval_episodes == 8
+
+
+def test_a_recipe_keeps_the_other_keys_overridable_but_not_its_algorithm() -> None:
+    cfg = check_overrides(["recipe=pong_ppo", "seed=3", "train.max_minutes=120"])
+    assert cfg.seed == 3 and cfg.train.max_minutes == 120
+    assert check_overrides(["recipe=pong_ppo", "algo=ppo"]).algo.name == "ppo"
+    with pytest.raises(UserError, match="env=breakout: recipe=pong_ppo is measured with"):
+        check_overrides(["recipe=pong_ppo", "env=breakout"])
