@@ -35,6 +35,7 @@ from optuna.trial import TrialState
 
 from hydra_plugins.simple_game_sweeper._params import as_override, search_space
 from simple_game.records.paths import SweepPaths
+from simple_game.training.progress import plural
 
 if TYPE_CHECKING:
     from hydra_plugins.simple_game_sweeper.sweeper import OptunaSweeper
@@ -153,7 +154,7 @@ def state_counts(study: optuna.Study) -> dict[str, int]:
 def describe(counts: dict[str, int]) -> str:
     """``"5 trials (3 complete, 2 pruned)"``."""
     parts = ", ".join(f"{n} {state}" for state, n in counts.items())
-    return f"{sum(counts.values())} trials" + (f" ({parts})" if parts else "")
+    return plural(sum(counts.values()), "trial") + (f" ({parts})" if parts else "")
 
 
 class Sweep:
@@ -207,9 +208,9 @@ class Sweep:
                 name,
             )
         log.info(
-            "Searching %s; adding %d trial(s), %d at a time.",
+            "Searching %s; adding %s, %d at a time.",
             ", ".join(space) or "nothing",
-            self.n_trials,
+            plural(self.n_trials, "trial"),
             self.n_jobs,
         )
 

@@ -32,21 +32,7 @@ from optuna.distributions import (
     IntDistribution,
 )
 
-
-def flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """``{"algo": {"gamma": "choice(...)"}}`` -> ``{"algo.gamma": "choice(...)"}``.
-
-    A search space may be written nested (YAML) or with dotted keys (command line); both
-    end up as the dotted config keys the trial's overrides need.
-    """
-    flat: dict[str, Any] = {}
-    for key, value in params.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            flat.update(flatten(value, f"{name}."))
-        else:
-            flat[name] = value
-    return flat
+from simple_game.config.overrides import flatten
 
 
 def distribution(override: Override) -> BaseDistribution:

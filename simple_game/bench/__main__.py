@@ -23,6 +23,20 @@ from typing import Any
 
 SPEED_KINDS = {"env", "ppo", "dqn"}
 KINDS = SPEED_KINDS | {"share"}
+# The least value each count option takes (0 turns the parity check and --threads off).
+MINIMUMS = {
+    "repeats": 1,
+    "env_steps": 1,
+    "ppo_steps": 1,
+    "dqn_steps": 1,
+    "share_steps": 4,
+    "threads": 0,
+    "parity_steps": 0,
+    "parity_seeds": 1,
+    "parity_first_seed": 0,
+    "parity_episodes": 1,
+    "parity_jobs": 1,
+}
 
 
 def add_speed_args(parser: argparse.ArgumentParser) -> None:
@@ -101,24 +115,47 @@ def check_args(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Non
     unknown = set(args.only) - KINDS
     if unknown:
         parser.error(
-            f"--only: unknown measurement(s) {', '.join(sorted(unknown))}; "
+            f"--only: unknown {'measurement' if len(unknown) == 1 else 'measurements'} "
+            f"{', '.join(sorted(unknown))}; "
             f"use {', '.join(sorted(KINDS))}"
         )
-    for name in ("parity_jobs", "parity_seeds"):
-        if getattr(args, name) < 1:
-            parser.error(f"--{name.replace('_', '-')}={getattr(args, name)}: use 1 or more")
-    if args.parity_first_seed < 0:
-        parser.error(f"--parity-first-seed={args.parity_first_seed}: use 0 or more")
+    for name, least in MINIMUMS.items():
+        if getattr(args, name) < least:
+            parser.error(f"--{name.replace('_', '-')}={getattr(args, name)}: use {least} or more")
+    if not args.json.resolve().parent.is_dir():
+        parser.error(f"--json={args.json}: its folder does not exist")
     try:  # here, not in a worker process minutes later
+        check_overrides([f"env={args.game}"])
         if args.parity_overrides:
             check_overrides(["algo=ppo", f"env={args.game}", *args.parity_overrides])
         if args.time_to_skill:
             check_overrides([f"recipe={args.time_to_skill}", *args.overrides])
-            args.seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
+            check_seeds(args)
     except UserError as err:
         parser.error(str(err))
+
+
+def check_seeds(args: argparse.Namespace) -> None:
+    """``--seeds`` as whole numbers >= 0 whose reference run directories are free or done."""
+    from simple_game.bench.time_to_skill import run_dir_of
+    from simple_game.errors import UserError
+    from simple_game.records.summary import read_summary
+
+    typed = args.seeds
+    try:
+        args.seeds = [int(s) for s in typed.split(",") if s.strip()]
     except ValueError:
-        parser.error(f"--seeds={args.seeds}: use a comma list of whole numbers, e.g. 0,1,2")
+        raise UserError(f"--seeds={typed}: use a comma list of whole numbers, e.g. 0,1,2") from None
+    if not args.seeds or min(args.seeds) < 0:
+        raise UserError(f"--seeds={typed}: use whole numbers >= 0, e.g. 0,1,2")
+    for seed in args.seeds:
+        run_dir = run_dir_of(args.root, args.time_to_skill, seed)
+        status = (read_summary(run_dir) or {}).get("status")
+        if run_dir.exists() and status != "completed":
+            raise UserError(
+                f"--seeds: {run_dir} holds a run that did not complete ({status or 'no summary'}):"
+                " move it away, or time other seeds"
+            )
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

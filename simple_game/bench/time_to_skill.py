@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from simple_game.records.evaluations import read_evaluations
-from simple_game.records.paths import RunPaths
 from simple_game.records.reference import reference_from_runs
 from simple_game.records.summary import read_summary
 
@@ -36,8 +35,6 @@ def run_dir_of(root: Path, recipe: str, seed: int) -> Path:
 def train_one(recipe: str, seed: int, root: Path, overrides: list[str]) -> float:
     """Train the recipe with ``seed`` as a learner would; returns the command's wall seconds."""
     run_dir = run_dir_of(root, recipe, seed)
-    if run_dir.exists():
-        raise FileExistsError(f"{run_dir} exists: move it away, or time other seeds")
     command = [
         sys.executable,
         "-m",
@@ -79,7 +76,8 @@ def time_to_skill(
     recipe: str, seeds: list[int], root: Path, overrides: list[str], save_to: Path | None
 ) -> dict[str, Any]:
     """Train ``recipe`` on each seed and summarise. A seed whose run directory already holds a
-    finished run is not trained again, so a later call can add seeds or save the reference."""
+    completed run is not trained again, so a later call can add seeds or save the reference
+    (the command line refuses a seed whose directory holds a run cut short)."""
     from simple_game.config.preflight import check_overrides
 
     cfg = check_overrides([f"recipe={recipe}", *overrides])
@@ -89,7 +87,7 @@ def time_to_skill(
     results = []
     for seed in seeds:
         run_dir = run_dir_of(root, recipe, seed)
-        done = RunPaths(run_dir).summary.exists()
+        done = (read_summary(run_dir) or {}).get("status") == "completed"
         command_s = None if done else train_one(recipe, seed, root, overrides)
         result = seed_result(run_dir, float(target))
         result["command_minutes"] = None if command_s is None else round(command_s / 60, 2)

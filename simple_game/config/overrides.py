@@ -11,7 +11,7 @@ problem into a :class:`~simple_game.errors.UserError`. Training (``preflight``) 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
@@ -21,6 +21,22 @@ from simple_game.config.schema import Rule
 from simple_game.errors import UserError, first_line
 
 _MISSING = object()
+
+
+def flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"algo": {"gamma": "choice(...)"}}`` -> ``{"algo.gamma": "choice(...)"}``.
+
+    A search space may be written nested (YAML) or with dotted keys (command line); both
+    end up as the dotted config keys the trial's overrides need.
+    """
+    flat: dict[str, Any] = {}
+    for key, value in params.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
 
 
 def did_you_mean(key: str, cfg: DictConfig) -> str:
@@ -74,6 +90,7 @@ def compose_checked(
     from omegaconf.errors import OmegaConfBaseException
 
     chosen, values = split(overrides, groups, multirun)
+    typed = {key: raw for key, raw in _typed_values(overrides)}
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         try:
             base = compose(config_name, overrides=chosen)
@@ -85,6 +102,8 @@ def compose_checked(
                     raise UserError(
                         f"{key} is not a {command} key{did_you_mean(key, base)}", key=key
                     )
+                if isinstance(found, bool):
+                    _check_boolean(key, typed[key])
             return compose(config_name, overrides=chosen + [line for _, _, line in values])
         except (HydraException, OmegaConfBaseException) as err:
             raise UserError(type_error(err, [line for _, _, line in values], rules)) from err
@@ -130,6 +149,29 @@ def split(
         else:
             values.append((key, override.is_add() or override.is_delete(), line))
     return chosen, values
+
+
+def _typed_values(overrides: Sequence[str]) -> list[tuple[str, list[Any]]]:
+    """Each override's values as Hydra's grammar reads them (``true`` a bool, ``yes`` text)."""
+    typed = []
+    for override in parse(overrides):
+        if override.is_sweep_override():
+            raw = list(override.sweep_iterator()) if override.is_discrete_sweep() else []
+        else:
+            raw = [override.value()]
+        typed.append((override.key_or_group, raw))
+    return typed
+
+
+def _check_boolean(key: str, raw: list[Any]) -> None:
+    """A true/false key takes Hydra's booleans only (true, false in any case).
+
+    OmegaConf would also read yes/no, on/off and 0/1 as booleans (and an untyped key would
+    keep "maybe" as text): a typo must not silently change how a run trains or is scored.
+    """
+    for value in raw:
+        if not isinstance(value, bool):
+            raise UserError(f"{key}={value}: must be true or false", key=key)
 
 
 def type_error(err: BaseException, lines: Sequence[str], rules: dict[str, Rule]) -> str:

@@ -19,23 +19,57 @@ def check_overrides(overrides: Sequence[str], multirun: bool = False) -> DictCon
     validate(cfg)
     if cfg.recipe is not None:
         check_recipe(str(cfg.recipe), overrides)
-    if any(o.startswith("hydra/sweeper=optuna") for o in overrides):
-        check_sweeper(overrides)
+    check_hydra(overrides)
     return cfg
 
 
-def check_sweeper(overrides: Sequence[str]) -> None:
-    """The Optuna sweeper's own settings (n_trials and the like), before a sweep starts."""
+def check_hydra(overrides: Sequence[str]) -> None:
+    """Hydra's own settings (``hydra.*``, ``hydra/...=``): keys that exist, values of the
+    right type, and the Optuna sweeper's ranges (n_trials and the like), before a run starts."""
     from hydra import compose, initialize_config_dir
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
 
     from hydra_plugins.simple_game_sweeper.config import OptunaSweeperConf
+    from simple_game.config.overrides import did_you_mean, type_error
     from simple_game.config.schema import rules
     from simple_game.config.validate import check_rules
 
-    hydra_only = [o for o in overrides if o.startswith("hydra")]
+    hydra_only = [
+        o
+        for o in overrides
+        if o.lstrip("+~").startswith("hydra") and "hydra.sweeper.params." not in o  # sampled
+    ]
+    if not hydra_only:
+        return
+    sweeper_rules = rules(OptunaSweeperConf, "hydra.sweeper.")
+    groups = [o for o in hydra_only if o.lstrip("+~").startswith("hydra/")]
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        cfg = compose("config", overrides=hydra_only, return_hydra_config=True)
-    check_rules(cfg, rules(OptunaSweeperConf, "hydra.sweeper."))
+        try:
+            base = compose("config", overrides=groups, return_hydra_config=True)
+            for override in parse([o for o in hydra_only if o.lstrip("+~").startswith("hydra.")]):
+                key = override.key_or_group
+                parent = key.rpartition(".")[0]
+                if (
+                    not override.is_add()
+                    and _select(base, key) is _ABSENT
+                    and isinstance(_select(base, parent), DictConfig)
+                ):
+                    raise UserError(
+                        f"{key} is not a Hydra setting{did_you_mean(key, base)}", key=key
+                    )
+            cfg = compose("config", overrides=hydra_only, return_hydra_config=True)
+        except (HydraException, OmegaConfBaseException) as err:
+            raise UserError(type_error(err, hydra_only, sweeper_rules)) from err
+    if "hydra/sweeper=optuna" in hydra_only:
+        check_rules(cfg, sweeper_rules)
+
+
+_ABSENT = object()
+
+
+def _select(cfg: DictConfig, key: str) -> object:
+    return OmegaConf.select(cfg, key, default=_ABSENT, throw_on_resolution_failure=False)
 
 
 def recipe_choices(recipe: str) -> dict[str, str]:

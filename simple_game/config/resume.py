@@ -8,10 +8,12 @@ directory, before Hydra starts.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from omegaconf import OmegaConf
+import yaml
+from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from simple_game.config.groups import GROUPS
 from simple_game.errors import UserError
@@ -30,11 +32,14 @@ def check_resume_dir(value: str, overrides: Sequence[str]) -> Path:
     """The run directory to resume, after checking it can be resumed with ``overrides``."""
     run_dir = Path(value).expanduser().resolve()
     if not run_dir.is_dir():
-        raise UserError(f"resume={value}: no such directory", key="resume")
-    config_file = RunPaths(run_dir).hydra_config
-    if not config_file.exists():
+        what = "a file, not a run directory" if run_dir.exists() else "no such directory"
+        raise UserError(f"resume={value}: {what}", key="resume")
+    paths = RunPaths(run_dir)
+    if not paths.hydra_config.exists() or not paths.hydra_overrides.exists():
         raise UserError(
-            f"resume={value}: not a run directory (no .hydra/config.yaml in it)", key="resume"
+            f"resume={value}: not a run directory (no .hydra/config.yaml and "
+            ".hydra/overrides.yaml in it)",
+            key="resume",
         )
     checkpoints = list_checkpoints(run_dir)
     if not checkpoints:
@@ -45,7 +50,8 @@ def check_resume_dir(value: str, overrides: Sequence[str]) -> Path:
     check_checkpoint(
         checkpoints[-1][1], f"resume={value}", "delete it to resume from the one before"
     )
-    saved = OmegaConf.load(config_file)
+    saved = _load(paths.hydra_config, value)
+    _load(paths.hydra_overrides, value)
     for override in overrides:
         key, _, option = override.partition("=")
         if key in GROUPS and option != saved[key].name:
@@ -58,8 +64,22 @@ def check_resume_dir(value: str, overrides: Sequence[str]) -> Path:
         (o.split("=", 1)[1] for o in reversed(overrides) if _key(o) == "train.total_timesteps"),
         saved.train.total_timesteps,
     )
-    done = checkpoints[-1][0]
-    if int(float(asked)) <= done:
+    try:
+        budget = int(float(asked))
+    except ValueError:
+        raise UserError(
+            f"train.total_timesteps={asked}: must be a whole number >= 1",
+            key="train.total_timesteps",
+        ) from None
+    done, planned = checkpoints[-1][0], int(saved.train.total_timesteps)
+    if done < budget < planned:  # allowed (a shorter run), but its schedules change: say so
+        print(
+            f"note: that run planned {planned:,} steps; its schedules (learning rate, "
+            f"exploration) are fractions of the budget, so from here on they follow "
+            f"train.total_timesteps={budget:,}",
+            file=sys.stderr,
+        )
+    if budget <= done:
         finished = summary.get("status") == "completed"
         raise UserError(
             f"resume={value}: that run "
@@ -69,6 +89,17 @@ def check_resume_dir(value: str, overrides: Sequence[str]) -> Path:
             key="train.total_timesteps",
         )
     return run_dir
+
+
+def _load(path: Path, value: str) -> DictConfig | ListConfig:
+    try:
+        return OmegaConf.load(path)
+    except (OSError, yaml.YAMLError) as err:
+        raise UserError(
+            f"resume={value}: {path.parent.name}/{path.name} is damaged ({type(err).__name__}); "
+            "it cannot be resumed",
+            key="resume",
+        ) from err
 
 
 def resume_overrides(overrides: Sequence[str]) -> list[str] | None:

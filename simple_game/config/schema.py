@@ -41,12 +41,28 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def whole(minimum: int, note: str = "") -> Rule:
-    """A whole number >= minimum (1e6 counts: it is 1000000)."""
+def whole(minimum: int, note: str = "", maximum: int | None = None) -> Rule:
+    """A whole number >= minimum (1e6 counts: it is 1000000), and <= maximum if given."""
     return Rule(
-        lambda v: _is_number(v) and float(v).is_integer() and v >= minimum,
-        f"a whole number >= {minimum}" + (f" ({note})" if note else ""),
+        lambda v: (
+            _is_number(v)
+            and float(v).is_integer()
+            and v >= minimum
+            and (maximum is None or v <= maximum)
+        ),
+        (
+            f"a whole number from {minimum} to {maximum:,}"
+            if maximum is not None
+            else f"a whole number >= {minimum}"
+        )
+        + (f" ({note})" if note else ""),
     )
+
+
+# Seeds: each game gets seed + its index, evaluation games seed + 10,000 + index, and ALE
+# takes a signed 32-bit seed; a billion leaves room for all of them.
+SEED = whole(0, maximum=1_000_000_000)
+NON_NEGATIVE = Rule(lambda v: _is_number(v) and v >= 0, "a number >= 0")
 
 
 def one_of(*choices: Any) -> Rule:
@@ -108,7 +124,7 @@ class TuningConf:
 class RunConf:
     """The top level of ``conf/config.yaml``: one run."""
 
-    seed: int = ruled(whole(0))
+    seed: int = ruled(SEED)
     experiment: str = MISSING
     note: str = ""
     resume: Optional[str] = None  # noqa: UP045
@@ -170,7 +186,7 @@ class EvaluateConf:
     deterministic: bool = MISSING
     epsilon: Optional[float] = ruled(optional(FRACTION))  # noqa: UP045
     sticky_actions: Optional[float] = ruled(optional(FRACTION))  # noqa: UP045
-    seed: Optional[int] = ruled(optional(whole(0)))  # noqa: UP045
+    seed: Optional[int] = ruled(optional(SEED))  # noqa: UP045
     device: str = ruled(one_of(*DEVICES))
     video: bool = MISSING
     gif: bool = MISSING
@@ -198,6 +214,11 @@ ALGO_RULES: dict[str, Rule] = {
     "train_freq": whole(1),
     "gradient_steps": whole(1),
     "n_envs": whole(1),
+    "learning_starts": whole(0),
+    "target_update_interval": whole(1),
+    "ent_coef": NON_NEGATIVE,
+    "vf_coef": NON_NEGATIVE,
+    "max_grad_norm": POSITIVE,
 }
 
 # Schemas of the config, by the key they sit under ("" = the top level).

@@ -32,7 +32,7 @@ the SB3 pipeline in :mod:`simple_game.envs.build`, step for step:
   games that really reset; after a lost life the current frame is the terminal one).
 
 With the random no-ops off, both pipelines give the same frames, rewards, dones and episode
-statistics for the same actions, step for step (tests/test_ale_vector_env.py). What differs
+statistics for the same actions, step for step (tests/envs/test_ale_vector.py). What differs
 (see docs/performance.md): a reset takes 0-29 no-ops drawn by ale-py's generator (SB3: 1-30
 from gymnasium's), so the same seed starts different games; at game over the newest frame of
 the terminal observation pools a frame from the step before (unused by learning: a finished

@@ -10,6 +10,7 @@ import numpy as np
 from omegaconf import DictConfig
 
 from simple_game.records import scores
+from simple_game.records.evaluations import all_cut_at_cap, cap_note
 from simple_game.records.files import write_json_atomic
 from simple_game.records.paths import RunPaths
 from simple_game.records.summary import package_versions, utc_now
@@ -100,13 +101,8 @@ def _notes(result: dict[str, Any]) -> list[str]:
             "Badia et al. 2020)"
         ]
     cap = result.get("max_frames_per_episode")
-    # Within a frame skip of the cap: the emulator cut the game, nobody lost it.
-    if cap and all(frames >= 0.99 * cap for frames in result["episode_frames"]):
-        notes.append(
-            f"  every game was cut at the {cap:,}-frame cap (env.max_frames_per_episode): the "
-            "agent stopped ending games. A common cause in Breakout: a greedy agent "
-            "(deterministic=true) that never presses FIRE after a lost life waits for the clock."
-        )
+    if cap and all_cut_at_cap(result["episode_frames"], cap):
+        notes.append(f"  {cap_note(cap)}.")
     return notes
 
 

@@ -3,10 +3,27 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from simple_game.records.paths import RunPaths
+
+
+def all_cut_at_cap(frames: Sequence[float], cap: int) -> bool:
+    """Whether every game ran into the frame cap (within a frame skip): the emulator ended
+    them, nobody won or lost them."""
+    return bool(cap) and len(frames) > 0 and all(f >= 0.99 * cap for f in frames)
+
+
+def cap_note(cap: int) -> str:
+    """What a learner should know when every game of an evaluation was cut at the cap."""
+    return (
+        f"every game was cut at the {cap:,}-frame cap (env.max_frames_per_episode): the agent "
+        "stopped ending games, so the score is of games nobody finished. A common cause in "
+        "Breakout: a greedy agent (deterministic=true) that never presses FIRE after a lost "
+        "life waits for the clock"
+    )
 
 
 def append_evaluation(run_dir: Path, entry: dict[str, Any]) -> None:

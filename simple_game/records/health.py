@@ -234,10 +234,8 @@ def check_entropy(facts: RunFacts) -> Iterator[Finding]:
 def check_ppo_updates(facts: RunFacts) -> Iterator[Finding]:
     """PPO: how far each update moves the policy (approx_kl, clip_fraction)."""
     kl, clipped = facts.metric("train/approx_kl"), facts.metric("train/clip_fraction")
-    for series, tag, limit in (
-        (kl, "train/approx_kl", 0.05),
-        (clipped, "train/clip_fraction", 0.3),
-    ):
+    for series, tag in ((kl, "train/approx_kl"), (clipped, "train/clip_fraction")):
+        limit = PPO_UPDATE_LIMITS[tag]
         recent = series[-10:]
         if recent and _median([v for _, v in recent]) > limit:
             step, value = recent[-1]

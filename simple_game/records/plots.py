@@ -23,6 +23,8 @@ import csv
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from simple_game.records import scores
 from simple_game.records.evaluations import read_evaluations
 from simple_game.records.paths import STEP_COLUMN, TRAIN_SCORE_COLUMN, RunPaths
@@ -130,18 +132,20 @@ def _draw_evaluations(ax: Axes, run_dir: Path) -> bool:
     The bar shows the real spread of the games' scores, always inside the game's range
     (a mean ± std band would reach below Pong's -21), and a single evaluation shows it too.
     """
-    # The final evaluation repeats the last periodic one's step count: keep the latest.
-    evals = sorted(
-        {e["timesteps"]: e for e in read_evaluations(run_dir)}.values(),
-        key=lambda e: e["timesteps"],
-    )
-    if not evals:
+    # The final evaluation may repeat the last periodic one's step count: the same weights
+    # played twice, so their games are pooled into one point (not drawn as a change).
+    games_at: dict[int, list[float]] = {}
+    for e in read_evaluations(run_dir):
+        games_at.setdefault(e["timesteps"], []).extend(
+            e.get("episode_rewards") or [e["mean_reward"]]
+        )
+    if not games_at:
         return False
-    x = [e["timesteps"] for e in evals]
-    mean = [e["mean_reward"] for e in evals]
-    lowest = [min(e.get("episode_rewards") or [e["mean_reward"]]) for e in evals]
-    highest = [max(e.get("episode_rewards") or [e["mean_reward"]]) for e in evals]
-    n = len(evals[-1].get("episode_rewards") or [])
+    x = sorted(games_at)
+    mean = [float(np.mean(games_at[step])) for step in x]
+    lowest = [min(games_at[step]) for step in x]
+    highest = [max(games_at[step]) for step in x]
+    n = len(games_at[x[0]])  # a pooled last point has more
     games = f"{n} full game{'' if n == 1 else 's'}" if n else "full games"
     ax.errorbar(
         x,

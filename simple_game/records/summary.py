@@ -193,6 +193,7 @@ class RunRecord:
             eval_std_reward=std,
             eval_episodes=len(rewards),
             best_eval_mean_reward=mean if is_best else best,
+            **({"best_eval_timesteps": int(timesteps)} if is_best else {}),
         )
         return is_best
 

@@ -76,16 +76,23 @@ def _digest(game: str, runs: list[Run]) -> str:
 def labels(runs: list[Run]) -> list[str]:
     """Legend text per run: what sets it apart from the other runs on the plot.
 
-    The algorithm always; a recipe; the hyperparameters it changed that not every run shares
-    (``algo.`` dropped: ``ent_coef=0.02``); the seed when seeds differ; the start time or job
-    number only where two runs would still read the same.
+    The algorithm always; a recipe; the policy when policies differ; the hyperparameters it
+    changed that not every run shares (``algo.`` dropped: ``ent_coef=0.02``); the budget and
+    the seed when they differ; the start time or job number only where two runs would still
+    read the same.
     """
     common = set.intersection(*(set(r.hyperparameters) for r in runs))
     several_seeds = len({r.seed for r in runs}) > 1
+    several_budgets = len({r.total_timesteps for r in runs}) > 1
+    several_policies = len({r.policy for r in runs}) > 1
     texts = []
     for run in runs:
         parts = [run.algo] + ([f"recipe {run.recipe}"] if run.recipe else [])
+        if several_policies and run.policy:
+            parts.append(run.policy)
         parts += [o.removeprefix("algo.") for o in run.hyperparameters if o not in common]
+        if several_budgets and run.total_timesteps:
+            parts.append(f"{run.total_timesteps:,} steps")
         if several_seeds and run.seed is not None:
             parts.append(f"seed {run.seed}")
         texts.append(", ".join(parts))
@@ -165,7 +172,8 @@ def _draw_by_algo(ax: Axes, runs: list[Run], column: int) -> None:
         color = ALGO_COLORS.get(algo) or next(others)
         curves = [list(zip(*_points(r, column), strict=True)) for r in runs if r.algo == algo]
         ax.add_collection(LineCollection(curves, colors=color, linewidths=1, alpha=0.5))
-        ax.plot([], [], color=color, label=f"{algo} ({len(curves)} runs)")
+        n = len(curves)
+        ax.plot([], [], color=color, label=f"{algo} ({n} run{'' if n == 1 else 's'})")
     ax.autoscale_view()
 
 

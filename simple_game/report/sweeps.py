@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from simple_game.config.overrides import flatten
 from simple_game.records.paths import SweepPaths
 from simple_game.report.runs import Run, is_bookkeeping, override_key
 
@@ -93,9 +94,6 @@ def _search_space(params: Any) -> tuple[tuple[str, str], ...]:
     """``hydra.sweeper.params`` as sorted ``(dotted key, sweep string)`` pairs."""
     if not isinstance(params, dict) or not params:
         return ()
-    # The sweeper plugin's own flattening; imported here because that module imports Optuna.
-    from hydra_plugins.simple_game_sweeper._params import flatten
-
     return tuple(sorted((k, str(v)) for k, v in flatten(params).items()))
 
 

@@ -21,6 +21,7 @@ from stable_baselines3.common.callbacks import BaseCallback, EventCallback
 from stable_baselines3.common.evaluation import evaluate_policy
 
 from simple_game.model.acting import evaluation_agent
+from simple_game.records.evaluations import all_cut_at_cap, cap_note
 from simple_game.records.health import OK, Finding, examine, load_facts
 from simple_game.records.paths import RunPaths
 from simple_game.records.summary import RunRecord
@@ -54,6 +55,7 @@ class Evaluator:
     deterministic: bool
     epsilon: float  # Q-learners' chance of a random action (model/acting.py)
     seed: int  # of the games and of Q-learners' random actions: the same in every evaluation
+    max_frames: int  # env.max_frames_per_episode: a game this long was cut, not finished
     record: RunRecord
     paths: RunPaths
     stopwatch: Stopwatch
@@ -79,6 +81,8 @@ class Evaluator:
         is_best = self.record.add_evaluation(steps, rewards, lengths, wall_time_s, epsilon)
         if is_best:
             model.save(self.paths.best_model)
+        if all_cut_at_cap(lengths, self.max_frames):  # Monitor counts raw frames
+            log.warning("Evaluation at %s steps: %s.", f"{steps:,}", cap_note(self.max_frames))
         mean, std = float(np.mean(rewards)), float(np.std(rewards))
         return Score(mean, std, float(np.mean(lengths)), is_best)
 

@@ -87,15 +87,18 @@ def train(cfg: DictConfig, paths: RunPaths, record: RunRecord) -> float:
             bool(cfg.train.eval_deterministic),
             float(cfg.train.eval_epsilon),
             int(cfg.seed) + EVAL_SEED_OFFSET,
+            int(cfg.env.max_frames_per_episode),
             record,
             paths,
             stopwatch,
         )
-        learn(cfg, paths, record, model, evaluator, share)  # 4. learn, with the callbacks
-    score = final_evaluation(cfg, model, evaluator)  # 5. the final model on full games
+        try:
+            learn(cfg, paths, record, model, evaluator, share)  # 4. learn, with the callbacks
+            score = final_evaluation(cfg, model, evaluator)  # 5. the final model on full games
+        finally:  # the games' threads and processes end however training ends
+            train_env.close()
+            eval_env.close()
     finish(record, model.num_timesteps, stopwatch, status="completed")
-    train_env.close()
-    eval_env.close()
     report_end(paths, record)  # 6. learning curve and the closing lines
     return score.mean
 
@@ -104,7 +107,10 @@ def final_evaluation(cfg: DictConfig, model: BaseAlgorithm, evaluator: Evaluator
     """Step 5: evaluate the final model (best_model.zip if it is the best); record a clip if
     ``train.video`` asked for one and no evaluation during training made it."""
     score = evaluator(model)
-    evaluator.record.describe(final_is_best=score.is_best)
+    # The last periodic evaluation may have saved these very weights as best_model.zip: the
+    # final model is then the best model, whatever the second set of games scored.
+    same = evaluator.record.data.get("best_eval_timesteps") == model.num_timesteps
+    evaluator.record.describe(final_is_best=score.is_best or same)
     if cfg.train.video and not periodic_evaluations(cfg):
         from simple_game.training.evaluation import record_train_clip
 

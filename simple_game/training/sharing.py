@@ -27,6 +27,8 @@ from typing import IO
 import torch as th
 from stable_baselines3.common.callbacks import BaseCallback
 
+from simple_game.training.progress import plural
+
 log = logging.getLogger(__name__)
 
 # How often a training recounts the others: often enough to react within a few seconds.
@@ -103,10 +105,10 @@ class CpuShare:
             th.set_num_threads(threads)
             if self.threads:  # the first choice is part of the start-up lines
                 log.info(
-                    "%d training(s) now share this machine's %d cores: torch uses %d thread(s).",
-                    others,
+                    "%s now share this machine's %d cores: torch uses %s.",
+                    plural(others, "training"),
                     self.cores,
-                    threads,
+                    plural(threads, "thread"),
                 )
             self.threads = threads
         return threads

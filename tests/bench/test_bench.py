@@ -57,7 +57,7 @@ def test_unknown_measurement_is_refused_with_the_allowed_ones(
     with pytest.raises(SystemExit) as exit_info:
         main(["--only", "ppo,sac"])
     assert exit_info.value.code != 0
-    assert "--only: unknown measurement(s) sac; use dqn, env, ppo, share" in capsys.readouterr().err
+    assert "--only: unknown measurement sac; use dqn, env, ppo, share" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
@@ -65,13 +65,23 @@ def test_unknown_measurement_is_refused_with_the_allowed_ones(
     [
         ("--parity-first-seed", "-1", "--parity-first-seed=-1: use 0 or more"),
         ("--parity-seeds", "0", "--parity-seeds=0: use 1 or more"),
+        ("--repeats", "0", "--repeats=0: use 1 or more"),
+        ("--ppo-steps", "-5", "--ppo-steps=-5: use 1 or more"),
+        ("--game", "tetris", "env=tetris is not an option"),
+        (
+            "--json",
+            "no/such/folder/bench.json",
+            "--json=no/such/folder/bench.json: its folder does not exist",
+        ),
+        ("--seeds", "-1", "--seeds=-1: use whole numbers >= 0"),
     ],
 )
-def test_bad_seed_range_is_refused_before_any_training(
+def test_bad_bench_option_is_refused_before_any_training(
     option: str, value: str, message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    skill = ["--time-to-skill", "pong_pqn"] if option == "--seeds" else []
     with pytest.raises(SystemExit) as exit_info:
-        main(["--only", "", "--parity-steps", "64", option, value])
+        main(["--only", "", "--parity-steps", "64", *skill, option, value])
     assert exit_info.value.code != 0
     assert message in capsys.readouterr().err
 
@@ -123,3 +133,16 @@ def test_time_to_skill_refuses_an_unknown_recipe(capsys: pytest.CaptureFixture[s
         main(["--only", "", "--time-to-skill", "pong_sac"])
     assert exit_info.value.code != 0
     assert "recipe=pong_sac is not an option" in capsys.readouterr().err
+
+
+def test_time_to_skill_refuses_a_seed_whose_run_was_cut_short(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_dir = tmp_path / "runs" / "reference" / "pong_pqn" / "seed0"
+    run_dir.mkdir(parents=True)
+    (run_dir / "summary.json").write_text(json.dumps({"status": "running", "timesteps": 756744}))
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--only", "", "--time-to-skill", "pong_pqn", "--seeds", "0", "--root", str(tmp_path)])
+    assert exit_info.value.code == 2
+    assert "holds a run that did not complete (running)" in capsys.readouterr().err
+    assert json.loads((run_dir / "summary.json").read_text())["timesteps"] == 756744  # kept

@@ -41,6 +41,17 @@ BAD_INPUT = [
     (["recipe=pong_pqn", "algo=ppo"], "algo=ppo: recipe=pong_pqn is measured with algo=pqn env=pong"),
     (["recipe=tetris"], "recipe=tetris is not an option; choose one of:"),
     (["-m", "hydra/sweeper=optuna", "hydra.sweeper.n_trials=-2"], "hydra.sweeper.n_trials=-2: must be a whole number >= 1"),
+    (["-m", "hydra/sweeper=optuna", "hydra.sweeper.n_trials=abc"], "hydra.sweeper.n_trials=abc: must be a whole number >= 1"),
+    (["-m", "hydra/sweeper=optuna", "hydra.sweeper.n_trial=5"], "hydra.sweeper.n_trial is not a Hydra setting; did you mean hydra.sweeper.n_trials?"),
+    (["hydra.job.chdirr=true"], "hydra.job.chdirr is not a Hydra setting; did you mean hydra.job.chdir?"),
+    (["train.video=yes"], "train.video=yes: must be true or false"),
+    (["report=1"], "report=1: must be true or false"),
+    (["env.wrapper.clip_reward=on"], "env.wrapper.clip_reward=on: must be true or false"),
+    (["-m", "train.video=true,yes"], "train.video=yes: must be true or false"),
+    (["algo=dqn", "algo.optimize_memory_usage=maybe"], "algo.optimize_memory_usage=maybe: must be true or false"),
+    (["seed=5000000000"], "seed=5000000000: must be a whole number from 0 to 1,000,000,000"),
+    (["algo.ent_coef=-0.1"], "algo.ent_coef=-0.1: must be a number >= 0"),
+    (["algo=dqn", "algo.learning_starts=-1"], "algo.learning_starts=-1: must be a whole number >= 0"),
 ]  # fmt: skip
 
 

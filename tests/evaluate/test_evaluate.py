@@ -158,7 +158,11 @@ def _break_config(run_dir: Path, key: str, value: object) -> None:
         ("window and video", ["run={run}", "watch=true", "video=true"], "exclude each other"),
         ("bad checkpoint name", ["run={run}", "checkpoint=newest"], "use best, final, latest"),
         ("no run, no game", ["agent=random"], "error: run="),
-        ("negative seed", ["run={run}", "seed=-1"], "seed=-1: must be a whole number >= 0"),
+        (
+            "negative seed",
+            ["run={run}", "seed=-1"],
+            "seed=-1: must be a whole number from 0 to 1,000,000,000",
+        ),
         ("boolean typo", ["run={run}", "deterministic=maybe"], "deterministic=maybe: must be"),
         ("video typo", ["run={run}", "video=sure"], "video=sure: must be true or false"),
         ("epsilon too big", ["run={run}", "epsilon=2"], "epsilon=2.0: must be between 0 and 1"),

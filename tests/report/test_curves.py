@@ -1,4 +1,4 @@
-"""The per-game comparison plot: a colour and a telling name for each run, honest axes."""
+"""The per-game comparison plot and the overview: a colour and a telling name for each run, honest axes, fair ranking."""
 
 from __future__ import annotations
 
@@ -38,6 +38,11 @@ def test_legend_names_what_sets_each_run_apart() -> None:
         "ppo, ent_coef=0.01, seed 1",
         "dqn, seed 0",
     ]
+
+
+def test_runs_of_different_budgets_are_named_by_their_budget() -> None:
+    short = run(total_timesteps=512, timesteps=512, path="runs/ppo_pong/1")
+    assert curves.labels([short, run()]) == ["ppo, 512 steps", "ppo, 300,000 steps"]
 
 
 def test_runs_that_would_read_the_same_get_their_start_time() -> None:
@@ -80,3 +85,12 @@ def test_a_recipe_band_is_drawn_on_both_panels(
         curves._draw_reference(ax, reference.load_reference("pong_ppo"), column)
         assert [c.get_label() for c in ax.collections][0].startswith("recipe pong_ppo")
     plt.close(figure)
+
+
+def test_at_a_glance_does_not_rank_a_run_too_short_to_mean_anything() -> None:
+    from simple_game.report.page import _best_run
+    from simple_game.report.runs import Score
+
+    lucky = run(path="runs/short", timesteps=512, final=Score(4.0, 0.0))
+    real = run(path="runs/long", timesteps=50_000, final=Score(-19.0, 1.0))
+    assert _best_run([lucky, real]) == real

@@ -216,3 +216,13 @@ def test_pruner_and_sampler_options_build_optuna_objects(
         )
     built = instantiate(cfg.hydra.sweeper.pruner), instantiate(cfg.hydra.sweeper.sampler)
     assert tuple(type(b).__name__ for b in built) == classes
+
+
+def test_dashboard_hint_says_how_to_install_it_when_missing(monkeypatch) -> None:
+    import importlib.util
+
+    from hydra_plugins.simple_game_sweeper._impl import dashboard_hint
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)  # not installed
+    hint = dashboard_hint("sqlite:///multirun/optuna.db")
+    assert 'pip install -e ".[dashboard]"' in hint and "optuna-dashboard sqlite:///" in hint

@@ -10,6 +10,7 @@ import pytest
 from stable_baselines3 import DQN
 
 from simple_game.model.acting import EpsilonGreedy, evaluation_agent
+from simple_game.records.paths import RunPaths
 from simple_game.records.summary import RunRecord
 from tests.conftest import TINY, read_summary, run_cli
 
@@ -46,6 +47,33 @@ def test_after_a_resume_a_worse_evaluation_does_not_replace_the_best(tmp_path: P
     assert not resumed.add_evaluation(3000, [4.0, 4.0], [100, 100], 30.0)  # 4 < 6: not best
     assert resumed.add_evaluation(4000, [9.0, 9.0], [100, 100], 40.0)
     assert read_summary(tmp_path)["best_eval_mean_reward"] == 9.0
+
+
+def test_the_best_model_step_is_recorded_and_speed_agrees_with_time(tmp_path: Path) -> None:
+    record = RunRecord(tmp_path)
+    record.add_evaluation(1000, [5.0], [100], 10.0)
+    record.add_evaluation(2000, [1.0], [100], 20.0)
+    # A resumed run: 1,000 steps over 10 s in all, though this session ran at 250 steps/s.
+    record.progress(1000, 10.0, 250.0)
+    summary = read_summary(tmp_path)
+    assert summary["best_eval_timesteps"] == 1000  # best_model.zip holds the 1,000-step model
+    assert summary["steps_per_s"] == summary["timesteps"] / summary["wall_time_s"] == 100
+    assert summary["session_steps_per_s"] == 250
+
+
+def test_a_resumed_run_evaluates_on_the_fresh_runs_step_grid(tmp_path: Path) -> None:
+    from simple_game.training.checkpoints import AtomicCheckpointCallback
+    from simple_game.training.evaluation import Evaluator, PeriodicEvaluation
+
+    record = RunRecord(tmp_path)
+    evaluator = Evaluator(None, 1, False, 0.01, 0, 1000, record, RunPaths(tmp_path), None)  # type: ignore[arg-type]
+    evaluation = PeriodicEvaluation(evaluator, eval_freq=100_000)
+    checkpoints = AtomicCheckpointCallback(tmp_path, "ppo", 50_000, 3, with_replay_buffer=False)
+    for callback in (evaluation, checkpoints):
+        callback.num_timesteps = 169_992  # where the stopped run's checkpoint was
+        callback._on_training_start()
+    assert evaluation.next_eval == 200_000  # not 269,992
+    assert checkpoints.next_save == 200_000
 
 
 @pytest.mark.slow

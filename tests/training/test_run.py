@@ -111,4 +111,13 @@ def test_help_and_cfg_do_not_import_gymnasium_or_ale(flag: list[str], workdir: P
     assert "hydra" in imported  # the import log is really there
     assert "gymnasium" not in imported
     assert "ale_py" not in imported
+    assert "optuna" not in imported  # the sweeper plugin loads it only for a sweep
     assert not (workdir / "runs").exists()
+
+
+@pytest.mark.parametrize("module", ["simple_game", "simple_game.evaluate"])
+def test_help_opens_with_the_command_not_with_hydras_banner(module: str, workdir: Path) -> None:
+    result = run_cli(["--help"], workdir, module=module)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.startswith(f"python -m {module} ")
+    assert "powered by Hydra" not in result.stdout
