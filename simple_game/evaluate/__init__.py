@@ -9,7 +9,8 @@ reports the score the way papers do:
   (``envs.build.make_env(..., evaluation=True)``);
 * actions sampled from the policy by default (``deterministic=false``), the convention of
   rl-zoo3 and CleanRL for Atari: an argmax policy can get stuck, e.g. never press FIRE;
-* optionally sticky actions (``sticky_actions=0.25``), the protocol of Machado et al. 2018;
+* optionally sticky actions (``sticky_actions=0.25``) in evaluation only: a robustness probe,
+  not the protocol of Machado et al. 2018 (docs/evaluation.md);
 * the raw score next to the human-normalised score (:mod:`simple_game.records.scores`).
 
 ``agent=random`` plays the same games with uniform random actions: the baseline every

@@ -122,7 +122,8 @@ def examine(facts: RunFacts) -> list[Finding]:
 
 
 def check_budget(facts: RunFacts) -> Iterator[Finding]:
-    """Random play that eats the budget: DQN's learning_starts, a long exploration phase."""
+    """Random play that eats the budget (DQN's learning_starts, a long exploration phase), and
+    schedules fitted to another budget."""
     algo, budget = facts.config.algo, facts.budget
     starts = algo.get("learning_starts")
     if starts is not None and starts >= 0.25 * budget:
@@ -145,6 +146,31 @@ def check_budget(facts: RunFacts) -> Iterator[Finding]:
             "mostly random actions for most of the run",
             "algo.exploration_fraction=0.1",
             "nothing-is-learned",
+        )
+    explored = (fraction or 0) * budget  # where epsilon reaches its final value
+    if starts and fraction is not None and explored < starts:
+        yield Finding(
+            WARNING,
+            "exploration ends before learning starts",
+            f"epsilon reaches algo.exploration_final_eps after {explored:,.0f} steps, "
+            f"algo.learning_starts={starts:,}",
+            "play jumps from uniform random to nearly greedy with an untrained network: the "
+            "schedule was fitted to another budget",
+            f"algo.exploration_fraction={min(1.0, 2 * starts / budget):.2g} (twice "
+            "learning_starts), or a smaller algo.learning_starts",
+            "nothing-is-learned",
+        )
+    recipe = facts.summary.get("recipe")
+    if recipe and any(
+        o.startswith("train.total_timesteps=") for o in facts.summary.get("overrides") or []
+    ):
+        yield Finding(
+            WARNING,
+            "a recipe on another budget",
+            f"recipe={recipe} with a train.total_timesteps override",
+            "every schedule is a fraction of the budget: the recipe's were fitted to its own",
+            "drop the train.total_timesteps override (the recipe stops at its target anyway)",
+            "below-the-reference",
         )
 
 

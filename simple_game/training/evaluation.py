@@ -44,6 +44,7 @@ class Score(NamedTuple):
     std: float
     mean_length: float
     is_best: bool
+    epsilon: float | None  # the Q-learner's fixed chance of a random action (None: actor-critic)
 
 
 @dataclass
@@ -84,7 +85,7 @@ class Evaluator:
         if all_cut_at_cap(lengths, self.max_frames):  # Monitor counts raw frames
             log.warning("Evaluation at %s steps: %s.", f"{steps:,}", cap_note(self.max_frames))
         mean, std = float(np.mean(rewards)), float(np.std(rewards))
-        return Score(mean, std, float(np.mean(lengths)), is_best)
+        return Score(mean, std, float(np.mean(lengths)), is_best, epsilon)
 
 
 class PeriodicEvaluation(EventCallback):
@@ -123,11 +124,12 @@ class PeriodicEvaluation(EventCallback):
         self.last_mean_reward = score.mean
         self.n_evaluations += 1
         log.info(
-            "eval at %s steps: score %.1f ± %.1f over %s (best so far %.1f)",
+            "eval at %s steps: score %.1f ± %.1f over %s%s (best so far %.1f)",
             f"{self.num_timesteps:,}",
             score.mean,
             score.std,
             plural(self.evaluator.n_games, "full game"),
+            f" at epsilon {score.epsilon:g}" if score.epsilon is not None else "",
             self.evaluator.record.best_eval,
         )
         # As SB3's EvalCallback: the scores in TensorBoard and progress.csv at this step.

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import run_cli, tiny
 from tests.docs.pages import ALGOS, REPO, missing_entries
 
 # ---------------------------------------------------------------------------------------
@@ -96,25 +96,23 @@ def test_glossary_has_every_known_metric() -> None:
     assert not missing, f"docs/glossary.md lacks entries (### `name`) for: {', '.join(missing)}"
 
 
+def test_every_metric_entry_states_a_healthy_range() -> None:
+    text = (REPO / "docs" / "glossary.md").read_text()
+    metrics = text.split("## Part 2: metrics", 1)[1].split("\n## ", 1)[0]
+    for entry in metrics.split("\n### ")[1:]:
+        name = entry.splitlines()[0]
+        assert "Healthy on Atari:" in entry, f"glossary entry {name} gives no healthy range"
+
+
 def test_glossary_has_every_known_term() -> None:
     missing = missing_entries(KNOWN_TERMS)
     assert not missing, f"docs/glossary.md lacks entries (### `term`) for: {', '.join(missing)}"
 
 
-# Overrides that make a tiny run log everything it can: two PPO rollouts (so train/ metrics
-# are written), short games (so rollout/ep_* appear), learning that starts early for DQN.
-METRIC_RUNS = {
-    "ppo": ["train.total_timesteps=512", "algo.n_steps=32", "algo.batch_size=64"],
-    "a2c": ["train.total_timesteps=320", "algo.n_envs=4"],
-    "dqn": ["train.total_timesteps=400", "algo.buffer_size=1000", "algo.learning_starts=100"],
-    "qrdqn": [
-        "train.total_timesteps=400",
-        "algo.buffer_size=1000",
-        "algo.learning_starts=100",
-        "algo.policy_kwargs.n_quantiles=20",
-    ],
-    "pqn": ["train.total_timesteps=512", "algo.n_steps=32", "algo.batch_size=64"],
-}
+# Budgets that make conftest's tiny run log everything it can: two PPO rollouts (so train/
+# metrics are written), short games (so rollout/ep_* appear), learning that starts early.
+METRIC_BUDGETS = {"ppo": 512, "a2c": 320, "dqn": 400, "qrdqn": 400, "pqn": 512}
+METRIC_EXTRA = {"qrdqn": ["algo.policy_kwargs.n_quantiles=20"]}
 SB3_TABLE_ROW = re.compile(r"^\|\s*([\w/ ]+?)\s*\|\s*([^|]*)\|\s*$")
 
 
@@ -149,14 +147,12 @@ def logged_metrics(run_dir: Path, console: str) -> set[str]:
 def test_logged_metrics_are_in_glossary(algo: str, tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     args = [
-        f"algo={algo}",
+        *tiny(algo),
         "env=breakout",
-        "train.eval_freq=128",
-        "train.n_eval_episodes=1",
+        f"train.total_timesteps={METRIC_BUDGETS[algo]}",
         "train.checkpoint_freq=0",
-        "train.progress_bar=false",
         "env.max_frames_per_episode=200",
-        *METRIC_RUNS[algo],
+        *METRIC_EXTRA.get(algo, []),
         f"hydra.run.dir={run_dir}",
     ]
     done = run_cli(args, tmp_path)

@@ -78,12 +78,15 @@ def test_a_resumed_run_evaluates_on_the_fresh_runs_step_grid(tmp_path: Path) -> 
 
 @pytest.mark.slow
 def test_an_early_dqn_checkpoint_is_evaluated_at_the_stated_epsilon(workdir: Path) -> None:
+    # Epsilon falls over the whole budget, so the 128-step checkpoint still explores at ~0.5.
     args = [*TINY, "algo=dqn", "algo.buffer_size=1000", "algo.learning_starts=64",
-            "env.max_frames_per_episode=400", "hydra.run.dir=runs/dqn"]  # fmt: skip
+            "algo.exploration_fraction=1.0", "env.max_frames_per_episode=400",
+            "hydra.run.dir=runs/dqn"]  # fmt: skip
     assert run_cli(args, workdir).returncode == 0
     run = workdir / "runs" / "dqn"
+    assert DQN.load(run / "checkpoints" / "dqn_128_steps.zip").exploration_rate > 0.4
     evaluated = run_cli(
-        [f"run={run}", "checkpoint=latest", "episodes=1"], workdir, module="simple_game.evaluate"
+        [f"run={run}", "checkpoint=128", "episodes=1"], workdir, module="simple_game.evaluate"
     )
     assert evaluated.returncode == 0, evaluated.stderr[-2000:]
     assert "epsilon-greedy actions with a fixed epsilon 0.01" in evaluated.stdout
