@@ -32,14 +32,29 @@ class RunPaths:
     root: Path
 
     @property
+    def hydra_dir(self) -> Path:
+        """Hydra's record of the run: config.yaml, overrides.yaml, hydra.yaml."""
+        return self.root / ".hydra"
+
+    @property
     def hydra_config(self) -> Path:
         """The composed config Hydra saved before the run started."""
-        return self.root / ".hydra" / "config.yaml"
+        return self.hydra_dir / "config.yaml"
 
     @property
     def hydra_overrides(self) -> Path:
         """The command-line overrides the run was started with."""
-        return self.root / ".hydra" / "overrides.yaml"
+        return self.hydra_dir / "overrides.yaml"
+
+    @property
+    def hydra_settings(self) -> Path:
+        """Hydra's own settings of the run (hydra.yaml)."""
+        return self.hydra_dir / "hydra.yaml"
+
+    @property
+    def train_log(self) -> Path:
+        """The console lines with timestamps (named by ``hydra.job.name: train``)."""
+        return self.root / "train.log"
 
     @property
     def summary(self) -> Path:

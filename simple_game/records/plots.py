@@ -173,8 +173,8 @@ def _draw_reference(ax: Axes, reference: dict | None) -> bool:
         x,
         low,
         high,
-        color="tab:green",
-        alpha=0.15,
+        color="0.5",  # grey, as in experiments.md's plots (green is the human line)
+        alpha=0.25,
         linewidth=0,
         label=f"recipe {reference['recipe']}: {seeds} measured run{'s' if seeds != 1 else ''} "
         "(lowest to highest evaluation)",

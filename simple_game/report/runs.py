@@ -138,7 +138,8 @@ def find_run_dirs(root: Path) -> tuple[list[Path], list[Path]]:
         except OSError:
             return
         names = {e.name for e in entries}
-        if RunPaths(folder).summary.name in names or ".hydra" in names:
+        paths = RunPaths(folder)
+        if paths.summary.name in names or paths.hydra_dir.name in names:
             runs.append(folder)
             if is_sweep_dir(root, folder.parent):
                 sweeps.add(folder.parent)

@@ -150,7 +150,7 @@ def _write_hydra_files(
     paths.hydra_config.write_text(yaml.safe_dump(config))
     paths.hydra_overrides.write_text(yaml.safe_dump(overrides))
     hydra = {"hydra": _hydra_section(overrides)}
-    (paths.hydra_config.parent / "hydra.yaml").write_text(yaml.safe_dump(hydra))
+    paths.hydra_settings.write_text(yaml.safe_dump(hydra))
 
 
 def _evaluations(rng: random.Random, env: str, evals: int) -> list[dict]:
@@ -179,7 +179,7 @@ def _evaluations(rng: random.Random, env: str, evals: int) -> list[dict]:
 def _write_heavy_files(paths: RunPaths, rng: random.Random, algo: str) -> None:
     """The files the report must never read: logs, events, checkpoints, pictures, videos."""
     paths.progress_csv.write_text("time/fps,time/total_timesteps\n" + "277,1000\n" * 200)
-    (paths.root / "train.log").write_text("[2026-01-01 00:00:00] training...\n" * 100)
+    paths.train_log.write_text("[2026-01-01 00:00:00] training...\n" * 100)
     paths.tensorboard.mkdir()
     (paths.tensorboard / "events.out.tfevents.0").write_bytes(rng.randbytes(4096))
     paths.checkpoints.mkdir()

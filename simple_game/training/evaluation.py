@@ -23,7 +23,7 @@ from stable_baselines3.common.evaluation import evaluate_policy
 from simple_game.model.acting import evaluation_agent
 from simple_game.records.evaluations import all_cut_at_cap, cap_note
 from simple_game.records.health import OK, Finding, examine, load_facts
-from simple_game.records.paths import RunPaths
+from simple_game.records.paths import STEP_COLUMN, RunPaths
 from simple_game.records.summary import RunRecord
 from simple_game.records.video import TRAIN_CLIP_SECONDS, record_clip, video_fps
 from simple_game.training.progress import Stopwatch, plural
@@ -135,7 +135,7 @@ class PeriodicEvaluation(EventCallback):
         # As SB3's EvalCallback: the scores in TensorBoard and progress.csv at this step.
         self.logger.record("eval/mean_reward", score.mean)
         self.logger.record("eval/mean_ep_length", score.mean_length)
-        self.logger.record("time/total_timesteps", self.num_timesteps, exclude="tensorboard")
+        self.logger.record(STEP_COLUMN, self.num_timesteps, exclude="tensorboard")
         self.logger.dump(self.num_timesteps)
         self.health.warn_new()
         return self._on_event()

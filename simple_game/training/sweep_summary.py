@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
+from simple_game.records.paths import RunPaths
 from simple_game.records.summary import read_summary
 
 
@@ -30,7 +31,7 @@ def job_outcomes(sweep_dir: Path) -> dict[str, str]:
     """Job directory name -> status from its summary.json (``no summary`` if it has none)."""
     outcomes = {}
     for job in sorted(sweep_dir.iterdir()) if sweep_dir.is_dir() else []:
-        if (job / ".hydra").is_dir():
+        if RunPaths(job).hydra_dir.is_dir():
             summary = read_summary(job) or {}
             outcomes[job.name] = str(summary.get("status", "no summary"))
     return outcomes
