@@ -46,3 +46,24 @@ def test_a_run_without_logs_still_gets_a_plot(tiny_run: Path, tmp_path: Path) ->
     shutil.copytree(tiny_run / ".hydra", run / ".hydra")  # e.g. killed before the first eval
     with Image.open(plot_learning_curve(run)) as image:
         assert image.format == "PNG"
+
+
+def test_two_evaluations_of_the_same_weights_are_one_point_of_their_pooled_games(
+    tmp_path: Path,
+) -> None:
+    # The last periodic evaluation and the final one both at 256 steps: the same model.
+    import matplotlib.pyplot as plt
+
+    from simple_game.records.plots import _draw_evaluations
+    from simple_game.records.summary import RunRecord
+
+    record = RunRecord(tmp_path)
+    record.add_evaluation(128, [-21.0, -20.0], [800, 800], 1.0)
+    record.add_evaluation(256, [4.0, 5.0], [900, 900], 2.0)
+    record.add_evaluation(256, [1.0, 2.0], [900, 900], 3.0)
+    figure, ax = plt.subplots()
+    assert _draw_evaluations(ax, tmp_path)
+    line = ax.get_lines()[0]  # the means; the bars and their caps follow
+    plt.close(figure)
+    assert list(line.get_xdata()) == [128, 256]
+    assert list(line.get_ydata()) == [-20.5, 3.0]  # not a drop from 4.5 to 1.5
