@@ -137,7 +137,7 @@ def check_args(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Non
 
 def check_seeds(args: argparse.Namespace) -> None:
     """``--seeds`` as whole numbers >= 0 whose reference run directories are free or done."""
-    from simple_game.bench.time_to_skill import run_dir_of
+    from simple_game.bench.time_to_skill import completed, run_dir_of
     from simple_game.errors import UserError
     from simple_game.records.summary import read_summary
 
@@ -150,8 +150,8 @@ def check_seeds(args: argparse.Namespace) -> None:
         raise UserError(f"--seeds={typed}: use whole numbers >= 0, e.g. 0,1,2")
     for seed in args.seeds:
         run_dir = run_dir_of(args.root, args.time_to_skill, seed)
-        status = (read_summary(run_dir) or {}).get("status")
-        if run_dir.exists() and status != "completed":
+        if run_dir.exists() and not completed(run_dir):
+            status = (read_summary(run_dir) or {}).get("status")
             raise UserError(
                 f"--seeds: {run_dir} holds a run that did not complete ({status or 'no summary'}):"
                 " move it away, or time other seeds"

@@ -32,6 +32,11 @@ def run_dir_of(root: Path, recipe: str, seed: int) -> Path:
     return root / "runs" / "reference" / recipe / f"seed{seed}"
 
 
+def completed(run_dir: Path) -> bool:
+    """Whether ``run_dir`` holds a run that ran to its end (reached its target or time)."""
+    return (read_summary(run_dir) or {}).get("status") == "completed"
+
+
 def train_one(recipe: str, seed: int, root: Path, overrides: list[str]) -> float:
     """Train the recipe with ``seed`` as a learner would; returns the command's wall seconds."""
     run_dir = run_dir_of(root, recipe, seed)
@@ -87,7 +92,7 @@ def time_to_skill(
     results = []
     for seed in seeds:
         run_dir = run_dir_of(root, recipe, seed)
-        done = (read_summary(run_dir) or {}).get("status") == "completed"
+        done = completed(run_dir)
         command_s = None if done else train_one(recipe, seed, root, overrides)
         result = seed_result(run_dir, float(target))
         result["command_minutes"] = None if command_s is None else round(command_s / 60, 2)
