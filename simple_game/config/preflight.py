@@ -83,14 +83,14 @@ def recipe_choices(recipe: str) -> dict[str, str]:
 
 
 def check_recipe(recipe: str, overrides: Sequence[str]) -> None:
-    """A recipe was measured with one algorithm on one game: another choice would run other
+    """A recipe is fitted to one algorithm on one game: another choice would run other
     settings under its name (and against its reference curves)."""
     choices = recipe_choices(recipe)
     for override in parse(overrides):
         group, option = override.key_or_group, override.get_value_element_as_str()
         if group in choices and option != choices[group]:
             raise UserError(
-                f"{group}={option}: recipe={recipe} is measured with "
+                f"{group}={option}: recipe={recipe} is fitted to "
                 f"{' '.join(f'{g}={o}' for g, o in choices.items())}; drop {group}= "
                 "or pick a recipe for it (conf/recipe/)",
                 key=group,

@@ -38,7 +38,7 @@ BAD_INPUT = [
     (["train.eval_epsilon=1.5"], "train.eval_epsilon=1.5: must be between 0 and 1"),
     (["train.max_minutes=0"], "train.max_minutes=0.0: must be a number > 0 (or null)"),
     (["hardware.fused_optimizer=maybe"], "hardware.fused_optimizer=maybe: must be one of auto, true, false"),
-    (["recipe=pong_pqn", "algo=ppo"], "algo=ppo: recipe=pong_pqn is measured with algo=pqn env=pong"),
+    (["recipe=pong_pqn", "algo=ppo"], "algo=ppo: recipe=pong_pqn is fitted to algo=pqn env=pong"),
     (["recipe=tetris"], "recipe=tetris is not an option; choose one of:"),
     (["-m", "hydra/sweeper=optuna", "hydra.sweeper.n_trials=-2"], "hydra.sweeper.n_trials=-2: must be a whole number >= 1"),
     (["-m", "hydra/sweeper=optuna", "hydra.sweeper.n_trials=abc"], "hydra.sweeper.n_trials=abc: must be a whole number >= 1"),

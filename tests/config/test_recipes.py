@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from simple_game.config.groups import group_options
+from simple_game.config.groups import CONF_DIR, group_options
 from simple_game.config.preflight import check_overrides, recipe_choices
 from simple_game.errors import UserError
 
@@ -31,5 +31,11 @@ def test_a_recipe_keeps_the_other_keys_overridable_but_not_its_algorithm() -> No
     cfg = check_overrides(["recipe=pong_ppo", "seed=3", "train.max_minutes=120"])
     assert cfg.seed == 3 and cfg.train.max_minutes == 120
     assert check_overrides(["recipe=pong_ppo", "algo=ppo"]).algo.name == "ppo"
-    with pytest.raises(UserError, match="env=breakout: recipe=pong_ppo is measured with"):
+    with pytest.raises(UserError, match="env=breakout: recipe=pong_ppo is fitted to"):
         check_overrides(["recipe=pong_ppo", "env=breakout"])
+
+
+@pytest.mark.parametrize("recipe", group_options("recipe"))
+def test_every_recipe_has_a_row_in_the_recipes_page(recipe: str) -> None:
+    page = (CONF_DIR.parent / "docs" / "recipes.md").read_text()
+    assert f"| `{recipe}` |" in page, f"docs/recipes.md does not describe recipe={recipe}"
