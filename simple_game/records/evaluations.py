@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from simple_game.records.paths import RunPaths
 
@@ -49,3 +49,25 @@ def read_evaluations(run_dir: Path) -> list[dict[str, Any]]:
         except json.JSONDecodeError:
             continue
     return entries
+
+
+class EvaluationPoint(NamedTuple):
+    """One evaluated step count of a run: when it was first reached, and every game played there."""
+
+    timesteps: int
+    wall_time_s: float
+    games: list[float]
+
+
+def evaluation_points(run_dir: Path) -> list[EvaluationPoint]:
+    """A run's evaluations, one point per step count, in step order.
+
+    The final evaluation may repeat the last periodic one's step count: the same weights played
+    again. Its games are pooled into that point, so a curve does not draw it as a change.
+    """
+    points: dict[int, EvaluationPoint] = {}
+    for e in read_evaluations(run_dir):
+        steps, seconds = int(e["timesteps"]), float(e.get("wall_time_s", 0.0))
+        point = points.setdefault(steps, EvaluationPoint(steps, seconds, []))
+        point.games.extend(e.get("episode_rewards") or [e["mean_reward"]])
+    return [points[steps] for steps in sorted(points)]

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simple_game.records import scores
-from simple_game.records.evaluations import read_evaluations
+from simple_game.records.evaluations import evaluation_points
 from simple_game.records.paths import STEP_COLUMN, TRAIN_SCORE_COLUMN, RunPaths
 from simple_game.records.reference import band, load_reference
 from simple_game.records.summary import read_summary
@@ -132,20 +132,14 @@ def _draw_evaluations(ax: Axes, run_dir: Path) -> bool:
     The bar shows the real spread of the games' scores, always inside the game's range
     (a mean ± std band would reach below Pong's -21), and a single evaluation shows it too.
     """
-    # The final evaluation may repeat the last periodic one's step count: the same weights
-    # played twice, so their games are pooled into one point (not drawn as a change).
-    games_at: dict[int, list[float]] = {}
-    for e in read_evaluations(run_dir):
-        games_at.setdefault(e["timesteps"], []).extend(
-            e.get("episode_rewards") or [e["mean_reward"]]
-        )
-    if not games_at:
+    points = evaluation_points(run_dir)
+    if not points:
         return False
-    x = sorted(games_at)
-    mean = [float(np.mean(games_at[step])) for step in x]
-    lowest = [min(games_at[step]) for step in x]
-    highest = [max(games_at[step]) for step in x]
-    n = len(games_at[x[0]])  # a pooled last point has more
+    x = [p.timesteps for p in points]
+    mean = [float(np.mean(p.games)) for p in points]
+    lowest = [min(p.games) for p in points]
+    highest = [max(p.games) for p in points]
+    n = len(points[0].games)  # a pooled last point has more
     games = f"{n} full game{'' if n == 1 else 's'}" if n else "full games"
     ax.errorbar(
         x,

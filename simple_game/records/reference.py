@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from simple_game.records.evaluations import read_evaluations
+from simple_game.records.evaluations import evaluation_points
 from simple_game.records.summary import git_commit, read_summary, utc_now
 
 REFERENCE_DIR = Path(__file__).resolve().parent / "data" / "reference"
@@ -32,12 +32,8 @@ def reference_from_runs(recipe: str, run_dirs: list[Path]) -> dict[str, Any]:
         summary = read_summary(run_dir) or {}
         first = first or summary
         curve = [
-            [
-                int(e["timesteps"]),
-                round(float(e["wall_time_s"]) / 60, 2),
-                round(e["mean_reward"], 2),
-            ]
-            for e in read_evaluations(run_dir)
+            [p.timesteps, round(p.wall_time_s / 60, 2), round(float(np.mean(p.games)), 2)]
+            for p in evaluation_points(run_dir)
         ]
         seeds.append({"seed": summary.get("seed"), "curve": curve})
     return {
