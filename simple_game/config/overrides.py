@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from omegaconf import DictConfig, OmegaConf
 
@@ -90,26 +90,32 @@ def compose_checked(
     from omegaconf.errors import OmegaConfBaseException
 
     chosen, values = split(overrides, groups, multirun)
-    typed = {key: raw for key, raw in _typed_values(overrides)}
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         try:
             base = compose(config_name, overrides=chosen)
-            for key, adds_or_deletes, _ in values:
+            for value in values:
+                key = value.key
                 found = OmegaConf.select(
                     base, key, default=_MISSING, throw_on_resolution_failure=False
                 )
-                if not adds_or_deletes and found is _MISSING:
+                if not value.adds_or_deletes and found is _MISSING:
                     raise UserError(
                         f"{key} is not a {command} key{did_you_mean(key, base)}", key=key
                     )
                 if isinstance(found, bool):
-                    _check_boolean(key, typed[key])
-            return compose(config_name, overrides=chosen + [line for _, _, line in values])
+                    _check_boolean(key, value.typed)
+            return compose(config_name, overrides=chosen + [v.line for v in values])
         except (HydraException, OmegaConfBaseException) as err:
-            raise UserError(type_error(err, [line for _, _, line in values], rules)) from err
+            raise UserError(type_error(err, [v.line for v in values], rules)) from err
 
 
-Value = tuple[str, bool, str]  # key, whether it adds or deletes the key (+key, ~key), the line
+class Value(NamedTuple):
+    """One ``key=value`` override, as :func:`compose_checked` checks it."""
+
+    key: str
+    adds_or_deletes: bool  # +key=... or ~key: the key need not exist yet
+    line: str  # what to compose with (a sweep's first value)
+    typed: list[Any]  # the values as Hydra's grammar reads them (``true`` a bool, ``yes`` text)
 
 
 def split(
@@ -139,28 +145,18 @@ def split(
             if not choices:
                 continue  # an interval: only the Optuna sweeper samples it
             line = f"{override.get_key_element()}={choices[0]}"
+            typed = list(override.sweep_iterator())
         else:
             choices = [override.get_value_element_as_str()]
             line = override.input_line
+            typed = [override.value()]
         if key in groups:
             for choice in choices:
                 check_group_option(key, choice)
             chosen.append(line)
         else:
-            values.append((key, override.is_add() or override.is_delete(), line))
+            values.append(Value(key, override.is_add() or override.is_delete(), line, typed))
     return chosen, values
-
-
-def _typed_values(overrides: Sequence[str]) -> list[tuple[str, list[Any]]]:
-    """Each override's values as Hydra's grammar reads them (``true`` a bool, ``yes`` text)."""
-    typed = []
-    for override in parse(overrides):
-        if override.is_sweep_override():
-            raw = list(override.sweep_iterator()) if override.is_discrete_sweep() else []
-        else:
-            raw = [override.value()]
-        typed.append((override.key_or_group, raw))
-    return typed
 
 
 def _check_boolean(key: str, raw: list[Any]) -> None:
