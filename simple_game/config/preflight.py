@@ -97,6 +97,11 @@ def check_recipe(recipe: str, overrides: Sequence[str]) -> None:
             )
 
 
+# Hydra's run modes, of which a command line may name one: flag -> its parsed attribute.
+_MODES = {"--run": "run", "-m": "multirun", "--cfg": "cfg", "--info": "info",
+          "--shell-completion": "shell_completion"}  # fmt: skip
+
+
 def preflight(argv: Sequence[str]) -> DictConfig | None:
     """The config ``python -m simple_game argv`` will train, checked; :class:`UserError` if bad.
 
@@ -106,7 +111,19 @@ def preflight(argv: Sequence[str]) -> DictConfig | None:
     from hydra._internal.utils import get_args_parser
 
     args, _ = get_args_parser().parse_known_args(list(argv))
-    if args.help or args.hydra_help or args.info or args.shell_completion:
+    if args.help or args.hydra_help:
+        return None
+    modes = [flag for flag, on in _MODES.items() if getattr(args, on)]
+    if len(modes) > 1:  # Hydra itself would answer with a ValueError traceback
+        hint = ""
+        if "-m" in modes and "--cfg" in modes:
+            hint = (
+                "; to see a sweep's first config, drop -m and give each swept key its first value"
+            )
+        raise UserError(
+            f"{' and '.join(modes)}: Hydra takes one of {', '.join(_MODES)} at a time{hint}"
+        )
+    if args.info or args.shell_completion:
         return None
     cfg = check_overrides(args.overrides, multirun=args.multirun)
     return None if args.cfg else cfg

@@ -52,6 +52,7 @@ BAD_INPUT = [
     (["seed=5000000000"], "seed=5000000000: must be a whole number from 0 to 1,000,000,000"),
     (["algo.ent_coef=-0.1"], "algo.ent_coef=-0.1: must be a number >= 0"),
     (["algo=dqn", "algo.learning_starts=-1"], "algo.learning_starts=-1: must be a whole number >= 0"),
+    (["-m", "--cfg", "job", "algo=ppo,dqn"], "-m and --cfg: Hydra takes one of --run, -m, --cfg, --info, --shell-completion at a time; to see a sweep's first config"),
 ]  # fmt: skip
 
 
