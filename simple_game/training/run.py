@@ -60,8 +60,11 @@ def run(cfg: DictConfig, run_dir: Path) -> float:
         validate(cfg)
         return train(cfg, RunPaths(run_dir), record)
     except Exception as err:
-        status = "pruned" if _pruned(cfg, err) else "failed"
-        record.finish(status, error=f"{type(err).__name__}: {err}")
+        # An error in step 6 (drawing, reporting: after the record says "completed") still
+        # raises, but the run stays completed: its models and evaluations are whole.
+        if record.data["status"] != "completed":
+            status = "pruned" if _pruned(cfg, err) else "failed"
+            record.finish(status, error=f"{type(err).__name__}: {err}")
         raise
 
 

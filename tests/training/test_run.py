@@ -99,6 +99,25 @@ def test_a_crash_after_start_is_recorded_in_summary(workdir: Path) -> None:
     assert "not_an_sb3_argument" in summary["error"]
 
 
+def test_an_error_after_the_run_finished_leaves_it_completed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Seen in real use: the end-of-run plot raised, and a run whose models and evaluations
+    # were whole was recorded as failed. Here the plot is made to raise an unexpected error.
+    def broken_plot(run_dir: Path) -> Path:
+        raise RuntimeError("broken plot")
+
+    monkeypatch.setattr("simple_game.records.plots.plot_learning_curve", broken_plot)
+    with initialize_config_dir(str(CONF_DIR), version_base="1.3"):
+        cfg = compose("config", overrides=tiny("ppo"))
+    with pytest.raises(RuntimeError, match="broken plot"):
+        run(cfg, tmp_path)
+    summary = read_summary(tmp_path)
+    assert summary["status"] == "completed"
+    assert summary["error"] is None
+    assert (tmp_path / "final_model.zip").exists()
+
+
 @pytest.mark.parametrize("flag", [["--help"], ["--cfg", "job"]])
 def test_help_and_cfg_do_not_import_gymnasium_or_ale(flag: list[str], workdir: Path) -> None:
     # The seed notes ask for lazy gymnasium imports (an upstream segfault on macOS/MPS).
