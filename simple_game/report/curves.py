@@ -3,10 +3,12 @@
 "Does PPO beat DQN on Pong?" is a question about curves, not final numbers: one run can
 end on a lucky evaluation, another can still be climbing. And "faster" has two meanings: per
 agent step (sample efficiency, the left panel) and per minute of this machine (the right
-panel, what a learner waits for). Each run has its own colour and a legend entry that says
-what sets it apart from the others (its algorithm, the hyperparameters it changed, its seed).
-A recipe's measured reference runs are drawn as a band. The axes fit the data; random and
-human play are drawn where they fall inside it and named in the legend where they do not.
+panel, what a learner waits for). Each set-up (algorithm, recipe, hyperparameters) has its
+own colour; its seeds share that colour and differ by line style, since seeds are repeats of
+one experiment. Each legend entry says what sets the run apart from the others. A recipe's
+measured reference runs are drawn as a band in the colour of the runs that follow it. The
+axes fit the data; random and human play are drawn where they fall inside it and named in
+the legend where they do not.
 
 The PNG bytes depend only on the plotted data (no timestamp, no software tag), and an
 unchanged plot is not redrawn at all: a digest of its data is stored in the PNG and
@@ -24,15 +26,17 @@ from typing import TYPE_CHECKING
 from simple_game.records.files import write_bytes_atomic
 from simple_game.records.reference import MINUTES, STEPS, band, load_reference
 from simple_game.records.scores import Baseline, baseline
-from simple_game.report.runs import Run
+from simple_game.report.runs import Run, override_key
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-PLOT_VERSION = "2"  # bump when the drawing code changes, so existing PNGs are redrawn
+PLOT_VERSION = "3"  # bump when the drawing code changes, so existing PNGs are redrawn
 SUFFIX = "-eval-curves.png"  # only files with this suffix are ever deleted by the report
 ALGO_COLORS = {"ppo": "C0", "a2c": "C1", "dqn": "C2", "qrdqn": "C3", "pqn": "C4"}
 OTHER_COLORS = ("C5", "C6", "C8", "C9")
+SETUP_COLORS = [f"C{i}" for i in range(10)] + [f"tab:{c}" for c in ("olive", "cyan")]
+SEED_STYLES = [(line, marker) for marker in "os^Dv" for line in ("-", "--", ":", "-.")]
 MAX_LEGEND_RUNS = 10  # more runs than this: one bundle and legend entry per algorithm
 AXES = ((STEPS, "agent steps"), (MINUTES, "training minutes (on the machine that trained it)"))
 
@@ -76,25 +80,15 @@ def _digest(game: str, runs: list[Run]) -> str:
 def labels(runs: list[Run]) -> list[str]:
     """Legend text per run: what sets it apart from the other runs on the plot.
 
-    The algorithm always; a recipe; the policy when policies differ; the hyperparameters it
-    changed that not every run shares (``algo.`` dropped: ``ent_coef=0.02``); the budget and
-    the seed when they differ; the start time or job number only where two runs would still
-    read the same.
+    The algorithm always; a recipe; the policy when runs of one algorithm differ in it; the
+    hyperparameters it changed that not every run shares (``algo.`` dropped:
+    ``ent_coef=0.02``); the budget and the seed when they differ; the start time or job number
+    only where two runs would still read the same.
     """
-    common = set.intersection(*(set(r.hyperparameters) for r in runs))
     several_seeds = len({r.seed for r in runs}) > 1
-    several_budgets = len({r.total_timesteps for r in runs}) > 1
-    several_policies = len({r.policy for r in runs}) > 1
     texts = []
-    for run in runs:
-        parts = [run.algo] + ([f"recipe {run.recipe}"] if run.recipe else [])
-        if several_policies and run.policy:
-            parts.append(run.policy)
-        parts += [o.removeprefix("algo.") for o in run.hyperparameters if o not in common]
-        if several_budgets and run.total_timesteps:
-            parts.append(f"{run.total_timesteps:,} steps")
-        if several_seeds and run.seed is not None:
-            parts.append(f"seed {run.seed}")
+    for run, setup in zip(runs, _setups(runs), strict=True):
+        parts = [setup] + ([f"seed {run.seed}"] if several_seeds and run.seed is not None else [])
         texts.append(", ".join(parts))
     repeated = {text for text in texts if texts.count(text) > 1}
     for i, run in enumerate(runs):
@@ -102,6 +96,55 @@ def labels(runs: list[Run]) -> list[str]:
             job = f" #{run.path.rsplit('/', 1)[-1]}" if run.sweep else ""
             texts[i] += f" ({run.started or run.path}{job})"
     return texts
+
+
+def _setups(runs: list[Run]) -> list[str]:
+    """Per run, what it was set up with, seed left out: runs with the same text are repeats."""
+    common = set.intersection(*(set(r.hyperparameters) for r in runs))
+    several_budgets = len({r.total_timesteps for r in runs}) > 1
+    policies: dict[str, set[str]] = {}
+    for run in runs:
+        policies.setdefault(run.algo, set()).add(run.policy)
+    texts = []
+    for run in runs:
+        parts = [run.algo] + ([f"recipe {run.recipe}"] if run.recipe else [])
+        if len(policies[run.algo]) > 1 and run.policy:
+            parts.append(run.policy)
+        parts += [  # the recipe is named above already
+            o.removeprefix("algo.")
+            for o in run.hyperparameters
+            if o not in common and override_key(o) != "recipe"
+        ]
+        if several_budgets and run.total_timesteps:
+            parts.append(f"{run.total_timesteps:,} steps")
+        texts.append(", ".join(parts))
+    return texts
+
+
+def _styles(runs: list[Run]) -> list[tuple[str, str, str]]:
+    """(colour, line style, marker) per run: one colour per set-up, one style per repeat."""
+    setups = _setups(runs)
+    order = list(dict.fromkeys(setups))
+    seen: dict[str, int] = {}
+    styles = []
+    for setup in setups:
+        repeat = seen.get(setup, 0)
+        seen[setup] = repeat + 1
+        line, marker = SEED_STYLES[repeat % len(SEED_STYLES)]
+        styles.append((SETUP_COLORS[order.index(setup) % len(SETUP_COLORS)], line, marker))
+    return styles
+
+
+def _band_colors(runs: list[Run], recipes: list[str]) -> dict[str, str]:
+    """A recipe's band takes the colour of the first run that follows it; one with no such
+    run on the plot takes a colour no run uses."""
+    run_colors = [color for color, _, _ in _styles(runs)]
+    spare = iter([c for c in SETUP_COLORS if c not in run_colors] + ["0.5"] * len(recipes))
+    colors = {}
+    for recipe in recipes:
+        following = [c for r, c in zip(runs, run_colors, strict=True) if r.recipe == recipe]
+        colors[recipe] = following[0] if following else next(spare)
+    return colors
 
 
 def _draw(game: str, runs: list[Run], digest: str) -> bytes:
@@ -116,10 +159,12 @@ def _draw(game: str, runs: list[Run], digest: str) -> bytes:
     fig = plt.figure(figsize=(14, 4.8))
     panels = [fig.add_axes((0.05, 0.13, 0.31, 0.74)), fig.add_axes((0.40, 0.13, 0.31, 0.74))]
     try:
-        references = [load_reference(r) for r in sorted({r.recipe for r in runs if r.recipe})]
+        recipes = sorted({r.recipe for r in runs if r.recipe})
+        references = [load_reference(r) for r in recipes]
+        band_colors = _band_colors(runs, recipes)
         for ax, (column, xlabel) in zip(panels, AXES, strict=True):
             for reference in filter(None, references):
-                _draw_reference(ax, reference, column)
+                _draw_reference(ax, reference, column, band_colors[reference["recipe"]])
             if len(runs) <= MAX_LEGEND_RUNS:
                 _draw_each_run(ax, runs, column)
             else:
@@ -154,11 +199,11 @@ def _points(run: Run, column: int) -> tuple[list[float], list[float]]:
 
 
 def _draw_each_run(ax: Axes, runs: list[Run], column: int) -> None:
-    """Few runs: one line each, in its own colour, each in the legend."""
-    cycle = [f"C{i}" for i in range(10)] + [f"tab:{c}" for c in ("olive", "cyan")]
-    for i, (run, text) in enumerate(zip(runs, labels(runs), strict=True)):
+    """Few runs: one line each, in its set-up's colour and its own style, each in the legend."""
+    for run, text, (color, line, marker) in zip(runs, labels(runs), _styles(runs), strict=True):
         x, y = _points(run, column)
-        ax.plot(x, y, "o-", color=cycle[i % len(cycle)], markersize=3, linewidth=1.5, label=text)
+        ax.plot(x, y, color=color, linestyle=line, marker=marker, markersize=3, linewidth=1.5,
+                label=text)  # fmt: skip
 
 
 def _draw_by_algo(ax: Axes, runs: list[Run], column: int) -> None:
@@ -177,11 +222,11 @@ def _draw_by_algo(ax: Axes, runs: list[Run], column: int) -> None:
     ax.autoscale_view()
 
 
-def _draw_reference(ax: Axes, reference: dict, column: int) -> None:
+def _draw_reference(ax: Axes, reference: dict, column: int, color: str = "0.5") -> None:
     x, low, high = band(reference, column)
     seeds = len(reference["seeds"])
     ax.fill_between(
-        x, low, high, color="0.5", alpha=0.2, linewidth=0,
+        x, low, high, color=color, alpha=0.15, linewidth=0,
         label=f"recipe {reference['recipe']}: its {seeds} measured runs (lowest to highest)",
     )  # fmt: skip
 

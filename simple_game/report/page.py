@@ -38,9 +38,10 @@ HOW_TO_READ = f"""\
 Each game has a plot and a table. The plot shows every run's **evaluation score** during
 training: the agent plays full games (all lives, real unclipped scores) every
 `train.eval_freq` steps, and each point is the mean over those games; the left panel
-against agent steps, the right one against minutes of training. Each run has its own colour,
-named by what sets it apart (algorithm, changed hyperparameters, seed); a grey band is a
-recipe's measured reference runs. Dotted and dashed lines mark a random player and a human
+against agent steps, the right one against minutes of training. Each set-up has its own
+colour and its seeds their own line styles, each named by what sets it apart (algorithm,
+changed hyperparameters, seed); a shaded band in a set-up's colour spans its recipe's
+measured reference runs. Dotted and dashed lines mark a random player and a human
 tester where they fall inside the plotted range (the legend names them otherwise).
 
 The table has one row per run, newest first: **Hyperparameters** are the overrides typed

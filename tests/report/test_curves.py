@@ -50,13 +50,45 @@ def test_runs_that_would_read_the_same_get_their_start_time() -> None:
     assert first != second and "2026-01-02 00:00" in second
 
 
-def test_each_run_gets_its_own_colour() -> None:
-    runs = [run(seed=s, path=f"runs/ppo_pong/{s}") for s in range(6)]
+def test_each_set_up_gets_its_own_colour() -> None:
+    runs = [run(overrides=("algo=ppo", f"algo.gamma=0.9{s}"), path=f"runs/ppo_pong/{s}")
+            for s in range(6)]  # fmt: skip
     figure, ax = plt.subplots()
     curves._draw_each_run(ax, runs, curves.STEPS)
     colours = [line.get_color() for line in ax.get_lines()]
     plt.close(figure)
     assert len(set(colours)) == len(runs)
+
+
+def test_seeds_of_one_set_up_share_a_colour_and_differ_by_style() -> None:
+    runs = [run(seed=s, path=f"runs/ppo_pong/{s}") for s in range(3)]
+    runs.append(run(algo="dqn", overrides=("algo=dqn",), path="runs/dqn_pong/0"))
+    figure, ax = plt.subplots()
+    curves._draw_each_run(ax, runs, curves.STEPS)
+    lines = ax.get_lines()
+    plt.close(figure)
+    colours = [line.get_color() for line in lines]
+    styles = {(line.get_linestyle(), line.get_marker()) for line in lines[:3]}
+    assert len(set(colours[:3])) == 1 and colours[3] != colours[0]
+    assert len(styles) == 3
+
+
+def test_legend_of_recipe_runs_names_the_recipe_once_and_no_policy_it_implies() -> None:
+    ppo = run(recipe="pong_ppo", overrides=("recipe=pong_ppo",))
+    pqn = run(algo="pqn", policy="layernorm_nature_cnn", recipe="pong_pqn", seed=1,
+              overrides=("recipe=pong_pqn",), path="runs/pqn_pong/1")  # fmt: skip
+    assert curves.labels([ppo, pqn]) == [
+        "ppo, recipe pong_ppo, seed 0",
+        "pqn, recipe pong_pqn, seed 1",
+    ]
+
+
+def test_a_recipe_band_takes_the_colour_of_the_runs_that_follow_it() -> None:
+    ppo = run(recipe="pong_ppo")
+    pqn = run(algo="pqn", recipe="pong_pqn", path="runs/pqn_pong/0")
+    colours = curves._band_colors([ppo, pqn], ["pong_a2c", "pong_ppo", "pong_pqn"])
+    assert colours["pong_ppo"] != colours["pong_pqn"]
+    assert colours["pong_a2c"] not in (colours["pong_ppo"], colours["pong_pqn"])
 
 
 def test_plot_fits_the_data_and_names_a_human_level_far_above(tmp_path: Path) -> None:
