@@ -75,7 +75,7 @@ def machine() -> dict[str, Any]:
     import torch as th
 
     from simple_game.model.speed import cpu_has_native_bf16
-    from simple_game.records.reference import cpu_model
+    from simple_game.records.machine import cpu_model
 
     return {
         "cpu": cpu_model(),

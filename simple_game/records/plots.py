@@ -167,7 +167,7 @@ def _draw_reference(ax: Axes, reference: dict | None) -> bool:
         x,
         low,
         high,
-        color="0.5",  # grey, as in experiments.md's plots (green is the human line)
+        color="0.5",  # grey: one run, so no other set-up needs a colour (green is the human line)
         alpha=0.25,
         linewidth=0,
         label=f"recipe {reference['recipe']}: {seeds} measured run{'s' if seeds != 1 else ''} "

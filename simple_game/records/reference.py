@@ -10,8 +10,6 @@ glance whether a run is on track.
 from __future__ import annotations
 
 import json
-import os
-import platform
 from pathlib import Path
 from typing import Any
 
@@ -35,33 +33,21 @@ def reference_from_runs(recipe: str, run_dirs: list[Path]) -> dict[str, Any]:
             [p.timesteps, round(p.wall_time_s / 60, 2), round(float(np.mean(p.games)), 2)]
             for p in evaluation_points(run_dir)
         ]
-        seeds.append({"seed": summary.get("seed"), "curve": curve})
+        # Each seed's own machine: seeds are added one session at a time, maybe elsewhere.
+        machine = summary.get("machine", "not recorded")
+        seeds.append({"seed": summary.get("seed"), "machine": machine, "curve": curve})
+    machines = sorted({s["machine"] for s in seeds})
     return {
         "recipe": recipe,
         "algo": first.get("algo"),
         "env": first.get("env"),
         "env_id": first.get("env_id"),
         "columns": ["agent steps", "training minutes", "mean evaluation score"],
-        "measured_at": utc_now(),
-        "machine": machine_name(),
+        "saved_at": utc_now(),
+        "machine": "; ".join(machines),  # where the seeds trained (each seed names its own)
         "git_commit": git_commit(),
         "seeds": seeds,
     }
-
-
-def cpu_model() -> str:
-    """The CPU's model name (Linux's /proc/cpuinfo), else what ``platform`` knows."""
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                return line.partition(":")[2].strip()
-    return platform.processor() or platform.machine()
-
-
-def machine_name() -> str:
-    """CPU model and core count: minutes are only comparable on a similar machine."""
-    return f"{cpu_model()}, {os.cpu_count()} cores"
 
 
 def load_reference(recipe: str | None) -> dict[str, Any] | None:

@@ -24,6 +24,7 @@ from omegaconf import OmegaConf
 
 from simple_game.records.evaluations import append_evaluation
 from simple_game.records.files import write_json_atomic
+from simple_game.records.machine import machine_name
 from simple_game.records.paths import RunPaths
 
 # Packages whose versions decide what a run does; recorded so results can be reproduced.
@@ -123,6 +124,7 @@ class RunRecord:
             "best_eval_mean_reward": None,
             "versions": package_versions(),
             "git_commit": git_commit(),
+            "machine": machine_name(),
             **fields,
         }
         self.write()

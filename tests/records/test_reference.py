@@ -10,9 +10,11 @@ import numpy as np
 import pytest
 
 from simple_game.records import reference
+from simple_game.records.machine import machine_name
 from simple_game.records.paths import RunPaths
 from simple_game.records.plots import learning_curve_figure
 from simple_game.records.reference import MINUTES, band, load_reference, reference_from_runs
+from simple_game.records.summary import read_summary
 
 TWO_SEEDS = {
     "recipe": "demo",
@@ -94,3 +96,18 @@ def test_reference_file_from_run_directories(tiny_run: Path) -> None:
     steps, minutes, mean = seed["curve"][-1]
     assert steps >= 256 and minutes >= 0 and data["algo"] == "ppo" and data["env"] == "breakout"
     assert json.loads(json.dumps(data)) == data  # plain JSON
+
+
+def test_each_seed_keeps_the_machine_it_trained_on(tiny_run: Path, tmp_path: Path) -> None:
+    # Seeds are added one session at a time: the file must not claim the saving machine
+    # trained them all.
+    assert read_summary(tiny_run)["machine"] == machine_name()
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(tiny_run, elsewhere)
+    summary = RunPaths(elsewhere).summary
+    summary.write_text(
+        json.dumps({**json.loads(summary.read_text()), "machine": "Other CPU, 16 cores"})
+    )
+    data = reference_from_runs("demo", [tiny_run, elsewhere])
+    assert [s["machine"] for s in data["seeds"]] == [machine_name(), "Other CPU, 16 cores"]
+    assert data["machine"] == "; ".join(sorted([machine_name(), "Other CPU, 16 cores"]))
