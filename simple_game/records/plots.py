@@ -28,7 +28,7 @@ import numpy as np
 from simple_game.records import scores
 from simple_game.records.evaluations import evaluation_points
 from simple_game.records.paths import STEP_COLUMN, TRAIN_SCORE_COLUMN, RunPaths
-from simple_game.records.reference import band, load_reference
+from simple_game.records.reference import STEPS, band, load_reference
 from simple_game.records.summary import read_summary
 
 if TYPE_CHECKING:
@@ -88,12 +88,14 @@ def learning_curve_figure(run_dir: Path) -> Figure:
     title, env_id, recipe = _run_facts(run_dir)
     fig = Figure(figsize=(11, 5), dpi=110)
     ax = fig.add_subplot()
-    drew_reference = _draw_reference(ax, load_reference(recipe))
+    reference = load_reference(recipe)
+    if reference is not None:
+        draw_reference(ax, reference)
     drew_training = _draw_training(ax, *training_scores(run_dir))
     drew_evals = _draw_evaluations(ax, run_dir)
     if env_id:
         _draw_baselines(ax, env_id)
-    if not (drew_training or drew_evals or drew_reference):
+    if not (drew_training or drew_evals or reference is not None):
         ax.text(
             0.5,
             0.5,
@@ -157,23 +159,23 @@ def _draw_evaluations(ax: Axes, run_dir: Path) -> bool:
     return True
 
 
-def _draw_reference(ax: Axes, reference: dict | None) -> bool:
-    """The recipe's measured runs, as a band from their lowest to their highest score."""
-    if reference is None:
-        return False
-    x, low, high = band(reference)
+def draw_reference(ax: Axes, reference: dict, column: int = STEPS, color: str = "0.5") -> None:
+    """The recipe's measured runs: a band from their lowest to their highest score, or, with a
+    single run, that run as a broad pale line (a band of one run has no width to see).
+
+    The learning curve of one run draws it grey (green is the human line); experiments.md
+    gives it the colour of the runs that follow the recipe.
+    """
+    x, low, high = band(reference, column)
     seeds = len(reference["seeds"])
-    ax.fill_between(
-        x,
-        low,
-        high,
-        color="0.5",  # grey: one run, so no other set-up needs a colour (green is the human line)
-        alpha=0.25,
-        linewidth=0,
-        label=f"recipe {reference['recipe']}: {seeds} measured run{'s' if seeds != 1 else ''} "
-        "(lowest to highest evaluation)",
-    )
-    return True
+    name = f"recipe {reference['recipe']}"
+    if seeds == 1:
+        ax.plot(x, low, color=color, alpha=0.3, linewidth=6, label=f"{name}: 1 measured run")
+    else:
+        ax.fill_between(
+            x, low, high, color=color, alpha=0.2, linewidth=0,
+            label=f"{name}: {seeds} measured runs (lowest to highest)",
+        )  # fmt: skip
 
 
 def _draw_baselines(ax: Axes, env_id: str) -> None:

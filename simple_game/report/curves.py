@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from simple_game.records.files import write_bytes_atomic
-from simple_game.records.reference import MINUTES, STEPS, band, load_reference
+from simple_game.records.plots import draw_reference
+from simple_game.records.reference import MINUTES, STEPS, load_reference
 from simple_game.records.scores import Baseline, baseline
 from simple_game.report.runs import Run, override_key
 
@@ -164,7 +165,7 @@ def _draw(game: str, runs: list[Run], digest: str) -> bytes:
         band_colors = _band_colors(runs, recipes)
         for ax, (column, xlabel) in zip(panels, AXES, strict=True):
             for reference in filter(None, references):
-                _draw_reference(ax, reference, column, band_colors[reference["recipe"]])
+                draw_reference(ax, reference, column, band_colors[reference["recipe"]])
             if len(runs) <= MAX_LEGEND_RUNS:
                 _draw_each_run(ax, runs, column)
             else:
@@ -220,15 +221,6 @@ def _draw_by_algo(ax: Axes, runs: list[Run], column: int) -> None:
         n = len(curves)
         ax.plot([], [], color=color, label=f"{algo} ({n} run{'' if n == 1 else 's'})")
     ax.autoscale_view()
-
-
-def _draw_reference(ax: Axes, reference: dict, column: int, color: str = "0.5") -> None:
-    x, low, high = band(reference, column)
-    seeds = len(reference["seeds"])
-    ax.fill_between(
-        x, low, high, color=color, alpha=0.15, linewidth=0,
-        label=f"recipe {reference['recipe']}: its {seeds} measured runs (lowest to highest)",
-    )  # fmt: skip
 
 
 def _fit_and_mark_baselines(panels: list[Axes], ref: Baseline | None) -> None:

@@ -41,8 +41,9 @@ training: the agent plays full games (all lives, real unclipped scores) every
 against agent steps, the right one against minutes of training. Each set-up has its own
 colour and its seeds their own line styles, each named by what sets it apart (algorithm,
 changed hyperparameters, seed); a shaded band in a set-up's colour spans its recipe's
-measured reference runs. Dotted and dashed lines mark a random player and a human
-tester where they fall inside the plotted range (the legend names them otherwise).
+measured reference runs (a broad pale line when the recipe has one measured run).
+Dotted and dashed lines mark a random player and a human tester where they fall inside the
+plotted range (the legend names them otherwise).
 
 The table has one row per run, newest first: **Hyperparameters** are the overrides typed
 at launch that change learning (anything else is the algorithm's default from

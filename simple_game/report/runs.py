@@ -272,7 +272,8 @@ def _started(started_at: Any, rel: Path) -> str:
     return ""
 
 
-History = list[tuple[int, float, float | None, float | None]]  # steps, mean, std, seconds
+# Per evaluation: steps, mean, std, seconds, number of games
+History = list[tuple[int, float, float | None, float | None, int]]
 
 
 def _history(evaluations: list[Any]) -> History:
@@ -288,18 +289,23 @@ def _history(evaluations: list[Any]) -> History:
             continue
         if math.isfinite(mean):
             std, seconds = entry.get("std_reward"), entry.get("wall_time_s")
-            history.append((steps, mean, _float_or_none(std), _float_or_none(seconds)))
+            games = len(entry.get("episode_rewards") or ()) or 1
+            history.append((steps, mean, _float_or_none(std), _float_or_none(seconds), games))
     return history
 
 
 def _curve(history: History) -> tuple[CurvePoint, ...]:
-    """The curve to draw. The final evaluation repeats the last periodic one's step count:
-    keep the later one."""
-    points = {
-        steps: CurvePoint(steps, None if seconds is None else seconds / 60, mean)
-        for steps, mean, _, seconds in history
-    }
-    return tuple(points.values())
+    """The curve to draw, one point per step count. The final evaluation repeats the last
+    periodic one's step count (the same weights played again): its games are pooled into that
+    point, as on the run's learning curve and in reference curves (``evaluation_points``)."""
+    pooled: dict[int, tuple[float | None, float, int]] = {}  # first seconds, score sum, games
+    for steps, mean, _, seconds, games in history:
+        first, total, count = pooled.get(steps, (seconds, 0.0, 0))
+        pooled[steps] = (first, total + mean * games, count + games)
+    return tuple(
+        CurvePoint(steps, None if first is None else first / 60, total / count)
+        for steps, (first, total, count) in sorted(pooled.items())
+    )
 
 
 def _final_score(summary: dict[str, Any], history: History) -> Score | None:

@@ -111,3 +111,16 @@ def test_each_seed_keeps_the_machine_it_trained_on(tiny_run: Path, tmp_path: Pat
     data = reference_from_runs("demo", [tiny_run, elsewhere])
     assert [s["machine"] for s in data["seeds"]] == [machine_name(), "Other CPU, 16 cores"]
     assert data["machine"] == "; ".join(sorted([machine_name(), "Other CPU, 16 cores"]))
+
+
+def test_a_reference_of_one_run_is_drawn_as_a_visible_line(
+    tiny_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A band from the lowest to the highest of one run has no width: nothing would show.
+    use_reference_dir(monkeypatch, tmp_path)
+    one_seed = {"recipe": "demo", "seeds": TWO_SEEDS["seeds"][1:]}
+    (tmp_path / "demo.json").write_text(json.dumps(one_seed))
+    figure = learning_curve_figure(run_of_recipe(tiny_run, tmp_path, "demo"))
+    (line,) = [ln for ln in figure.axes[0].lines if ln.get_label() == "recipe demo: 1 measured run"]
+    assert list(line.get_xdata()) == [100_000, 200_000, 300_000]
+    assert list(line.get_ydata()) == [-21.0, 0.0, 19.0] and line.get_linewidth() > 2

@@ -110,11 +110,19 @@ def test_a_recipe_band_is_drawn_on_both_panels(
 ) -> None:
     monkeypatch.setattr(reference, "REFERENCE_DIR", tmp_path)
     (tmp_path / "pong_ppo.json").write_text(
-        json.dumps({"recipe": "pong_ppo", "seeds": [{"seed": 0, "curve": [[1, 0.1, -21]]}]})
+        json.dumps(
+            {
+                "recipe": "pong_ppo",
+                "seeds": [
+                    {"seed": 0, "curve": [[1, 0.1, -21], [2, 0.2, -19]]},
+                    {"seed": 1, "curve": [[1, 0.1, -20], [2, 0.3, -17]]},
+                ],
+            }
+        )
     )
     figure, axes = plt.subplots(1, 2)
     for ax, column in zip(axes, (curves.STEPS, curves.MINUTES), strict=True):
-        curves._draw_reference(ax, reference.load_reference("pong_ppo"), column)
+        curves.draw_reference(ax, reference.load_reference("pong_ppo"), column)
         assert [c.get_label() for c in ax.collections][0].startswith("recipe pong_ppo")
     plt.close(figure)
 

@@ -27,7 +27,7 @@ from simple_game.records.paths import OPTUNA_RESULTS_FILE as RESULTS_FILE
 from simple_game.report import PAGE, PLOTS_DIR, write_report
 from simple_game.report.callback import refresh
 from simple_game.report.page import BEGIN, END
-from simple_game.report.runs import STALE_AFTER
+from simple_game.report.runs import STALE_AFTER, CurvePoint, read_run
 from simple_game.report.timing import make_run_dirs
 from tests.conftest import run_cli, tiny
 
@@ -498,3 +498,19 @@ def test_report_root_that_is_no_directory_gives_one_line(root: str, tmp_path: Pa
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: --root {root}: "), lines
     assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md"]
+
+
+def test_a_final_evaluation_at_the_last_step_is_pooled_into_that_point(tmp_path: Path) -> None:
+    # The same weights played twice: one point of all 16 games, drawn where the step count was
+    # first evaluated, as on the run's learning curve and in the recipe's reference curves.
+    periodic = {"timesteps": 1000, "mean_reward": -10.0, "wall_time_s": 60.0}
+    final = {"timesteps": 1000, "mean_reward": -7.0, "wall_time_s": 75.0}
+    lines = [
+        {"timesteps": 500, "mean_reward": -20.0, "wall_time_s": 30.0, "episode_rewards": [-20.0]},
+        {**periodic, "episode_rewards": [-12.0, -8.0, -10.0, -10.0]},
+        {**final, "episode_rewards": [-7.0, -7.0, -7.0, -7.0]},
+    ]
+    run_dir = make_run(tmp_path, "pooled", summary(), "\n".join(json.dumps(e) for e in lines))
+    run = read_run(tmp_path, run_dir, datetime.now(timezone.utc))
+    assert run.curve == (CurvePoint(500, 0.5, -20.0), CurvePoint(1000, 1.0, -8.5))
+    assert run.final is not None and run.final.mean == -20.0  # the table's Final: summary.json
