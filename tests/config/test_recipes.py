@@ -7,6 +7,7 @@ import pytest
 from simple_game.config.groups import CONF_DIR, group_options
 from simple_game.config.preflight import check_overrides, recipe_choices
 from simple_game.errors import UserError
+from simple_game.records.reference import load_reference
 
 
 @pytest.mark.parametrize("recipe", group_options("recipe"))
@@ -39,3 +40,13 @@ def test_a_recipe_keeps_the_other_keys_overridable_but_not_its_algorithm() -> No
 def test_every_recipe_has_a_row_in_the_recipes_page(recipe: str) -> None:
     page = (CONF_DIR.parent / "docs" / "recipes.md").read_text()
     assert f"| `{recipe}` |" in page, f"docs/recipes.md does not describe recipe={recipe}"
+
+
+@pytest.mark.parametrize("recipe", group_options("recipe"))
+def test_a_recipe_says_measured_only_when_its_reference_curves_exist(recipe: str) -> None:
+    # The header comment is what a learner reads first; it must not promise curves that the
+    # learning curve and the doctor cannot draw (or hide ones they do).
+    header = (CONF_DIR / "recipe" / f"{recipe}.yaml").read_text().split("defaults:")[0]
+    measured = load_reference(recipe) is not None
+    assert ("Not measured yet" not in header) == measured, header
+    assert ("Measured" in header) == measured, header
