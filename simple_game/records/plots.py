@@ -164,7 +164,8 @@ def draw_reference(ax: Axes, reference: dict, column: int = STEPS, color: str = 
     single run, that run as a broad pale line (a band of one run has no width to see).
 
     The learning curve of one run draws it grey (green is the human line); experiments.md
-    gives it the colour of the runs that follow the recipe.
+    gives it the colour of the runs that follow the recipe. A change here must bump
+    ``report.curves.PLOT_VERSION``, or experiments.md keeps its plots drawn the old way.
     """
     x, low, high = band(reference, column)
     seeds = len(reference["seeds"])
