@@ -33,7 +33,7 @@ TINY_ALGO = {
     "a2c": {"algo.n_envs": "4"},
     "dqn": {"algo.buffer_size": "1000", "algo.learning_starts": "64"},
     "qrdqn": {"algo.buffer_size": "1000", "algo.learning_starts": "64"},
-    "pqn": {"algo.n_steps": "32", "algo.batch_size": "64"},
+    "pqn": {"algo.n_envs": "8", "algo.n_steps": "32", "algo.batch_size": "64"},  # pong_pqn: 128
 }
 
 

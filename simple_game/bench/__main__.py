@@ -3,7 +3,8 @@
 Measurements, each in its own module:
 
 * speed (:mod:`.speed`): env-only, PPO and DQN training steps/s of the project and of stock
-  SB3 (:mod:`.setups`), interleaved repeat by repeat (``--only env,ppo,dqn``);
+  SB3 (:mod:`.setups`), interleaved repeat by repeat (``--only env,ppo,dqn``), and PQN's two
+  shapes, its defaults against the ``pong_pqn`` recipe's (``--only pqn``);
 * sharing (:mod:`.sharing`): two trainings started at once, each against its solo speed
   (``--only share``);
 * learning parity (:mod:`.parity`): stock and project PPO trained for the same steps on
@@ -21,7 +22,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-SPEED_KINDS = {"env", "ppo", "dqn"}
+SPEED_KINDS = {"env", "ppo", "dqn", "pqn"}
 KINDS = SPEED_KINDS | {"share"}
 # The least value each count option takes (0 turns the parity check and --threads off).
 MINIMUMS = {
@@ -29,6 +30,7 @@ MINIMUMS = {
     "env_steps": 1,
     "ppo_steps": 1,
     "dqn_steps": 1,
+    "pqn_steps": 1,
     "share_steps": 4,
     "threads": 0,
     "parity_steps": 0,
@@ -43,11 +45,16 @@ def add_speed_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--game", default="breakout", help="env config option (conf/env/)")
     parser.add_argument("--repeats", type=int, default=3, help="interleaved repeats per set-up")
     parser.add_argument(
-        "--only", default="env,ppo,dqn", help="comma list of env, ppo, dqn, share ('' for none)"
+        "--only",
+        default="env,ppo,dqn",
+        help="comma list of env, ppo, dqn, pqn, share ('' for none)",
     )
     parser.add_argument("--env-steps", type=int, default=1000, help="vector steps for env-only")
     parser.add_argument("--ppo-steps", type=int, default=2048, help="timed PPO agent steps")
     parser.add_argument("--dqn-steps", type=int, default=1000, help="timed DQN agent steps")
+    parser.add_argument(
+        "--pqn-steps", type=int, default=16384, help="timed PQN agent steps (--only pqn)"
+    )
     parser.add_argument(
         "--share-steps", type=int, default=10240, help="PPO steps of each run in --only share"
     )

@@ -1,8 +1,9 @@
-"""Training speed: env-only, PPO and DQN steps/s of each set-up, interleaved repeat by repeat.
+"""Training speed: env-only, PPO, DQN and PQN steps/s of each set-up, interleaved repeat by repeat.
 
 Everything runs in ONE process, with the set-ups interleaved repeat by repeat, so that a
 busy or throttled machine slows all of them alike; the table reports medians and ratios.
 DQN runs with a small buffer and early ``learning_starts``, so the timed part trains.
+PQN has no stock SB3 version: its two shapes are compared instead (:func:`pqn_shapes`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,11 @@ from simple_game.bench.setups import (
 )
 
 Timing = tuple[int, float, float]  # (agent steps, wall-clock seconds, process CPU seconds)
+# The recipe whose PQN shape is timed against the algorithm's defaults.
+PQN_SHAPE_RECIPE = "pong_pqn"
+PQN_SHAPE_KEYS = ("n_envs", "n_steps", "n_epochs", "batch_size")
+# What each measurement's ratios are taken against: its first set-up, named here for the table.
+BASELINE_NAMES = {"env": "stock", "ppo": "stock", "dqn": "stock", "pqn": "defaults"}
 
 
 def timed(fn: Callable[[], int]) -> Timing:
@@ -88,13 +94,49 @@ def machine() -> dict[str, Any]:
     }
 
 
-def run_bench(args: argparse.Namespace) -> dict[str, Any]:
-    from simple_game.model.device import resolve_device
+def pqn_shapes() -> dict[str, list[str]]:
+    """PQN's two shapes as set-ups: the algorithm's defaults, then the ``pong_pqn`` recipe's.
 
+    CleanRL's shape (8 games x 128 steps, 4 epochs of minibatches of 256) and the paper's
+    (128 games x 32 steps, 2 epochs of 128) both take one gradient step per 64 agent steps; the
+    paper's passes each step through the network half as often (docs/algorithms/pqn.md).
+    Both are read from the configs, so the bench times what those train.
+    """
+    shapes = {}
+    for source, overrides in (
+        ("defaults", ["algo=pqn"]),
+        (PQN_SHAPE_RECIPE, [f"recipe={PQN_SHAPE_RECIPE}"]),
+    ):
+        algo = compose(overrides).algo
+        name = (
+            f"{algo.n_envs}x{algo.n_steps}, {algo.n_epochs} epochs of {algo.batch_size} ({source})"
+        )
+        shapes[name] = [f"algo.{key}={algo[key]}" for key in PQN_SHAPE_KEYS]
+    return shapes
+
+
+def trials(args: argparse.Namespace) -> list[tuple[str, str, list[str], bool]]:
+    """One repeat's (measurement, set-up, config overrides, is stock SB3), baselines first."""
     setups: dict[str, list[str] | None] = {"stock SB3": None, "project": []}
     if args.ablations:
         setups.update(ABLATIONS)
+    runs = []
+    for name, extra in setups.items():
+        for kind in args.only:
+            if kind == "pqn":
+                continue
+            algo = ["algo=dqn", *DQN_BENCH_OVERRIDES] if kind == "dqn" else ["algo=ppo"]
+            runs.append((kind, name, [*algo, *(extra or [])], extra is None))
+    if "pqn" in args.only:
+        runs += [("pqn", name, ["algo=pqn", *shape], False) for name, shape in pqn_shapes().items()]
+    return runs
+
+
+def run_bench(args: argparse.Namespace) -> dict[str, dict[str, list[Timing]]]:
+    from simple_game.model.device import resolve_device
+
     base = [f"env={args.game}"]
+    steps_of = {"ppo": args.ppo_steps, "dqn": args.dqn_steps, "pqn": args.pqn_steps}
     results: dict[str, dict[str, list[Timing]]] = {}
 
     def measure(kind: str, name: str, fn: Callable[[], Timing]) -> None:
@@ -108,39 +150,30 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
 
     for repeat in range(args.repeats):
         print(f"repeat {repeat + 1}/{args.repeats}", flush=True)
-        for name, extra in setups.items():
-            is_stock = extra is None
-            make_env = stock_env if is_stock else project_env
-            make_model = stock_model if is_stock else project_model
-            for kind in args.only:
-                algo_overrides = DQN_BENCH_OVERRIDES if kind == "dqn" else []
-                algo = "dqn" if kind == "dqn" else "ppo"
-                cfg = compose([*base, f"algo={algo}", *algo_overrides, *(extra or [])])
-                device = resolve_device(cfg.hardware.device)
-                env = make_env(cfg, seed=repeat)
-                try:
-                    if kind == "env":
-                        measure(kind, name, lambda env=env: time_env(env, args.env_steps))
-                    else:
-                        model = make_model(cfg, env, device)
-                        steps = args.ppo_steps if kind == "ppo" else args.dqn_steps
-                        warmup = (
-                            int(cfg.algo.n_steps) * int(cfg.env.n_envs)
-                            if kind == "ppo"
-                            else int(cfg.algo.learning_starts) + 100
-                        )
-                        measure(
-                            kind,
-                            name,
-                            lambda m=model, s=steps, w=warmup: time_learn(m, s, w),
-                        )
-                finally:
-                    env.close()
+        for kind, name, overrides, is_stock in trials(args):
+            cfg = compose([*base, *overrides])
+            device = resolve_device(cfg.hardware.device)
+            env = (stock_env if is_stock else project_env)(cfg, seed=repeat)
+            try:
+                if kind == "env":
+                    measure(kind, name, lambda env=env: time_env(env, args.env_steps))
+                    continue
+                model = (stock_model if is_stock else project_model)(cfg, env, device)
+                warmup = (  # untimed: DQN's random steps, or one rollout of PPO and PQN
+                    int(cfg.algo.learning_starts) + 100
+                    if kind == "dqn"
+                    else int(cfg.algo.n_steps) * int(cfg.env.n_envs)
+                )
+                steps = steps_of[kind]
+                measure(kind, name, lambda m=model, s=steps, w=warmup: time_learn(m, s, w))
+            finally:
+                env.close()
     return results
 
 
 def summarise(results: dict[str, dict[str, list[Timing]]]) -> dict[str, dict[str, Any]]:
-    """Median steps/s (wall clock and per CPU-second) per set-up, and ratios to stock SB3."""
+    """Median steps/s (wall clock and per CPU-second) per set-up, and ratios to the first one:
+    stock SB3 (``ratio_to_stock``), or for PQN its defaults (``ratio_to_defaults``)."""
     table: dict[str, dict[str, Any]] = {}
     for kind, by_setup in results.items():
         rows = {}
@@ -153,26 +186,36 @@ def summarise(results: dict[str, dict[str, list[Timing]]]) -> dict[str, dict[str
                 "median": round(statistics.median(wall), 1),
                 "median_per_cpu_s": round(statistics.median(cpu), 1),
             }
-        stock = rows["stock SB3"]
+        column, base = BASELINE_NAMES[kind], next(iter(rows.values()))
         for row in rows.values():
-            row["ratio_to_stock"] = round(row["median"] / stock["median"], 2)
-            row["cpu_ratio_to_stock"] = round(
-                row["median_per_cpu_s"] / stock["median_per_cpu_s"], 2
+            row[f"ratio_to_{column}"] = round(row["median"] / base["median"], 2)
+            row[f"cpu_ratio_to_{column}"] = round(
+                row["median_per_cpu_s"] / base["median_per_cpu_s"], 2
             )
         table[kind] = rows
     return table
 
 
 def print_table(table: dict[str, dict[str, Any]]) -> None:
-    labels = {"env": "env only (random actions)", "ppo": "PPO training", "dqn": "DQN training"}
-    print(
-        f"\n{'measurement':26s} {'set-up':34s} {'steps/s':>8s} {'x stock':>8s} "
-        f"{'per CPU-s':>10s} {'x stock':>8s}  wall-clock runs"
-    )
+    labels = {
+        "env": "env only (random actions)",
+        "ppo": "PPO training",
+        "dqn": "DQN training",
+        "pqn": "PQN training",
+    }
+    header = None
     for kind, rows in table.items():
+        column = BASELINE_NAMES[kind]
+        if column != header:  # a header per baseline: PQN's ratios are to its defaults
+            header = column
+            print(
+                f"\n{'measurement':26s} {'set-up':34s} {'steps/s':>8s} {'x ' + column:>10s} "
+                f"{'per CPU-s':>10s} {'x ' + column:>10s}  wall-clock runs"
+            )
         for name, row in rows.items():
             runs = ", ".join(f"{v:.0f}" for v in row["wall_steps_per_s"])
             print(
-                f"{labels[kind]:26s} {name:34s} {row['median']:8.0f} {row['ratio_to_stock']:7.2f}x "
-                f"{row['median_per_cpu_s']:10.0f} {row['cpu_ratio_to_stock']:7.2f}x  {runs}"
+                f"{labels[kind]:26s} {name:34s} {row['median']:8.0f} "
+                f"{row[f'ratio_to_{column}']:9.2f}x {row['median_per_cpu_s']:10.0f} "
+                f"{row[f'cpu_ratio_to_{column}']:9.2f}x  {runs}"
             )

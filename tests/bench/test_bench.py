@@ -51,13 +51,41 @@ def test_a_tiny_bench_times_both_pipelines_and_writes_the_table(
     assert not sb3_default_logs.exists()
 
 
+@pytest.mark.slow
+def test_pqn_bench_times_its_defaults_against_the_recipes_shape(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "bench.json"
+    main(
+        ["--only", "pqn", "--game", "pong", "--repeats", "1", "--pqn-steps", "64"]
+        + ["--json", str(out)]
+    )
+
+    rows = json.loads(out.read_text())["results"]["pqn"]
+    # Each set-up is named by the shape it timed, read from conf/algo/pqn.yaml and the recipe.
+    assert list(rows) == [
+        "8x128, 4 epochs of 256 (defaults)",
+        "128x32, 2 epochs of 128 (pong_pqn)",
+    ]
+    defaults, recipe = rows.values()
+    assert defaults["ratio_to_defaults"] == 1.0
+    assert recipe["ratio_to_defaults"] == pytest.approx(
+        recipe["median"] / defaults["median"], abs=0.005
+    )
+    assert defaults["median"] > 0 and recipe["median"] > 0
+    printed = capsys.readouterr().out
+    assert "PQN training" in printed and "x defaults" in printed
+
+
 def test_unknown_measurement_is_refused_with_the_allowed_ones(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["--only", "ppo,sac"])
     assert exit_info.value.code != 0
-    assert "--only: unknown measurement sac; use dqn, env, ppo, share" in capsys.readouterr().err
+    assert (
+        "--only: unknown measurement sac; use dqn, env, ppo, pqn, share" in capsys.readouterr().err
+    )
 
 
 @pytest.mark.parametrize(
@@ -111,7 +139,7 @@ def test_time_to_skill_trains_each_seed_and_writes_reference_curves(
 ) -> None:
     tiny_recipe = [
         *("train.total_timesteps=512", "train.eval_freq=256", "train.n_eval_episodes=1"),
-        *("train.target_score=-21", "algo.n_steps=32", "algo.batch_size=64"),
+        *("train.target_score=-21", "algo.n_envs=8", "algo.n_steps=32", "algo.batch_size=64"),
         "env.max_frames_per_episode=400",
     ]
     out = tmp_path / "bench.json"
