@@ -148,9 +148,10 @@ def run_bench(args: argparse.Namespace) -> dict[str, dict[str, list[Timing]]]:
             flush=True,
         )
 
+    plan = trials(args)  # the same set-ups, in the same order, every repeat
     for repeat in range(args.repeats):
         print(f"repeat {repeat + 1}/{args.repeats}", flush=True)
-        for kind, name, overrides, is_stock in trials(args):
+        for kind, name, overrides, is_stock in plan:
             cfg = compose([*base, *overrides])
             device = resolve_device(cfg.hardware.device)
             env = (stock_env if is_stock else project_env)(cfg, seed=repeat)

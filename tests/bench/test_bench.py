@@ -9,6 +9,7 @@ import pytest
 
 from simple_game.bench.__main__ import main
 from simple_game.bench.parity import compare_scores
+from tests.conftest import TINY_ALGO, as_overrides
 
 
 @pytest.mark.slow
@@ -139,7 +140,8 @@ def test_time_to_skill_trains_each_seed_and_writes_reference_curves(
 ) -> None:
     tiny_recipe = [
         *("train.total_timesteps=512", "train.eval_freq=256", "train.n_eval_episodes=1"),
-        *("train.target_score=-21", "algo.n_envs=8", "algo.n_steps=32", "algo.batch_size=64"),
+        "train.target_score=-21",
+        *as_overrides(TINY_ALGO["pqn"]),  # 8 games of 32 steps, not the recipe's 128 games
         "env.max_frames_per_episode=400",
     ]
     out = tmp_path / "bench.json"
