@@ -62,12 +62,29 @@ def format_duration(seconds: float) -> str:
     return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
 
 
+def time_left(
+    steps_left: int, speed: float, trained_s: float, max_minutes: float | None
+) -> tuple[float, bool]:
+    """Seconds until training ends, and whether the time limit is what ends it.
+
+    A run ends at ``train.total_timesteps`` or at ``train.max_minutes``, whichever comes
+    first. The recipes fit their schedules to a budget they do not reach within their time
+    limit (pong_pqn: 8M steps, about 3.6M in its hour), so counting steps alone would promise
+    hours to a run that stops within the hour.
+    """
+    by_steps = steps_left / speed if speed > 0 else 0.0
+    if max_minutes is None:
+        return by_steps, False
+    by_clock = max(60 * max_minutes - trained_s, 0.0)
+    return min(by_steps, by_clock), by_clock < by_steps
+
+
 class ProgressReportCallback(BaseCallback):
     """Every ``interval_s`` seconds: a plain-language console line and a summary.json heartbeat.
 
-    The line answers a newcomer's questions: how far along, how fast, how long to go, how
-    well the agent plays in training games (full-game scores, last 100 games) and at the last
-    evaluation.
+    The line answers a newcomer's questions: how far along, how fast, how long to go (to the
+    step budget or the time limit, whichever comes first), how well the agent plays in
+    training games (full-game scores, last 100 games) and at the last evaluation.
     """
 
     def __init__(
@@ -77,10 +94,12 @@ class ProgressReportCallback(BaseCallback):
         interval_s: float,
         stopwatch: Stopwatch,
         label: str,
+        max_minutes: float | None = None,
     ) -> None:
         super().__init__()
         self.record = record
         self.total_timesteps = total_timesteps
+        self.max_minutes = max_minutes
         self.interval_s = interval_s
         self.stopwatch = stopwatch
         self.label = label
@@ -96,12 +115,18 @@ class ProgressReportCallback(BaseCallback):
     def report(self) -> None:
         speed = self.stopwatch.steps_per_s(self.num_timesteps)
         self.record.progress(self.num_timesteps, self.stopwatch.total(), speed)
-        left = (self.total_timesteps - self.num_timesteps) / speed if speed > 0 else 0.0
+        left, by_clock = time_left(
+            self.total_timesteps - self.num_timesteps,
+            speed,
+            self.stopwatch.total(),
+            self.max_minutes,
+        )
+        limit = f" of the {self.max_minutes:g}-minute limit" if by_clock else ""
         parts = [
             f"[{self.label}] {self.num_timesteps:,}/{self.total_timesteps:,} steps "
             f"({100 * self.num_timesteps / self.total_timesteps:.0f}%)",
             f"{speed:,.0f} steps/s",
-            f"about {format_duration(left)} left",
+            f"about {format_duration(left)} left{limit}",
         ]
         episodes = [info["r"] for info in self.model.ep_info_buffer or []]
         if episodes:

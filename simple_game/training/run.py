@@ -309,6 +309,7 @@ def make_callbacks(
             float(cfg.train.log_interval_s),
             evaluator.stopwatch,
             label,
+            cfg.train.max_minutes,
         )
     )
     if int(cfg.hardware.torch_threads) == 0:

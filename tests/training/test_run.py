@@ -84,6 +84,25 @@ def test_console_shows_progress_lines_in_plain_words(workdir: Path) -> None:
     assert "Final eval:" in out
 
 
+def test_a_time_limit_ends_training_and_the_console_counts_down_to_it(workdir: Path) -> None:
+    # A recipe's shape in small: a step budget that takes hours, a limit that takes seconds.
+    limit = [
+        "train.total_timesteps=1000000",
+        "train.max_minutes=0.1",
+        "train.eval_freq=0",
+        "train.checkpoint_freq=0",
+    ]
+    result = run_cli([*tiny("ppo"), *limit], workdir)
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout + result.stderr
+    assert "left of the 0.1-minute limit" in out
+    assert "train.max_minutes=0.1 reached" in out
+    summary = read_summary(the_run_dir(workdir))
+    assert summary["status"] == "completed"
+    assert 0 < summary["timesteps"] < 1_000_000
+    assert summary["wall_time_s"] < 60  # 6 s of training, and not the hours the steps would take
+
+
 def test_run_returns_the_final_eval_mean(tmp_path: Path) -> None:
     with initialize_config_dir(str(CONF_DIR), version_base="1.3"):
         cfg = compose("config", overrides=tiny("ppo"))

@@ -1,0 +1,28 @@
+"""The console line's time left: to the step budget or the time limit, whichever comes first."""
+
+from __future__ import annotations
+
+import pytest
+
+from simple_game.training.progress import format_duration, time_left
+
+
+def test_without_a_time_limit_the_steps_left_set_the_time_left() -> None:
+    assert time_left(3_600_000, 1_000.0, 600.0, None) == (3_600.0, False)
+
+
+def test_a_time_limit_that_comes_first_sets_the_time_left() -> None:
+    # pong_pqn: 8M steps at 1,000 steps/s would take 2h13m, but the recipe stops at 60 minutes.
+    left, by_clock = time_left(7_400_000, 1_000.0, 10 * 60.0, 60)
+    assert (left, by_clock) == (50 * 60.0, True)
+    assert format_duration(left) == "50m00s"
+
+
+def test_a_step_budget_that_comes_first_sets_the_time_left() -> None:
+    assert time_left(100_000, 1_000.0, 10 * 60.0, 60) == (100.0, False)
+
+
+@pytest.mark.parametrize(("speed", "trained_s"), [(0.0, 0.0), (1_000.0, 4_000.0)])
+def test_the_time_left_is_never_negative(speed: float, trained_s: float) -> None:
+    left, _ = time_left(1_000_000, speed, trained_s, 60)
+    assert left >= 0.0
