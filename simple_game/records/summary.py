@@ -168,9 +168,11 @@ class RunRecord:
         lengths: Sequence[int],
         wall_time_s: float,
         epsilon: float | None = None,
+        seed: int | None = None,
     ) -> bool:
         """Store one evaluation (evaluations.jsonl and summary.json); ``epsilon`` is the
-        chance of a random action a Q-learner played with (None for an actor-critic).
+        chance of a random action a Q-learner played with (None for an actor-critic), ``seed``
+        the seed of its games (game i of the evaluation envs starts from ``seed + i``).
 
         Returns True when it is the run's best so far: the caller then saves the model as
         ``best_model.zip``. A tie is not an improvement, so the earlier model stays the best.
@@ -186,6 +188,7 @@ class RunRecord:
                 "episode_lengths": [int(n) for n in lengths],
                 "wall_time_s": round(wall_time_s, 2),
                 "epsilon": epsilon,
+                "seed": seed,
             },
         )
         best = self.best_eval

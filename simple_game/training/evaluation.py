@@ -61,15 +61,21 @@ class Evaluator:
     paths: RunPaths
     stopwatch: Stopwatch
 
-    def __call__(self, model: BaseAlgorithm) -> Score:
+    def __call__(self, model: BaseAlgorithm, other_games: bool = False) -> Score:
         """Evaluate ``model`` at its current step count.
+
+        Every periodic evaluation starts the same games (same seeds, so the same no-op starts):
+        two of them then differ by the model and its own sampled actions, not by the games.
+        ``other_games`` plays games none of them played, for the final evaluation: a run
+        stopped at its target ends on the weights of its last periodic evaluation, and a
+        Q-learner's epsilon-greedy play repeats with the seed, so the same seed would replay
+        the very games that reached the target instead of checking the score on new ones.
 
         The model is saved as ``best_model.zip`` when the record says this is the run's best.
         """
-        agent, epsilon = evaluation_agent(model, self.deterministic, self.epsilon, self.seed)
-        # Every evaluation starts the same games (same seeds, so the same no-op starts): two
-        # evaluations then differ by the model and its own sampled actions, not by the games.
-        self.env.seed(self.seed)
+        seed = self.seed + self.env.num_envs if other_games else self.seed  # no seed shared
+        agent, epsilon = evaluation_agent(model, self.deterministic, self.epsilon, seed)
+        self.env.seed(seed)
         rewards, lengths = evaluate_policy(
             agent,
             self.env,
@@ -79,7 +85,7 @@ class Evaluator:
         )
         steps = model.num_timesteps
         wall_time_s = self.stopwatch.total()
-        is_best = self.record.add_evaluation(steps, rewards, lengths, wall_time_s, epsilon)
+        is_best = self.record.add_evaluation(steps, rewards, lengths, wall_time_s, epsilon, seed)
         if is_best:
             model.save(self.paths.best_model)
         if all_cut_at_cap(lengths, self.max_frames):  # Monitor counts raw frames

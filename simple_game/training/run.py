@@ -107,9 +107,10 @@ def train(cfg: DictConfig, paths: RunPaths, record: RunRecord) -> float:
 
 
 def final_evaluation(cfg: DictConfig, model: BaseAlgorithm, evaluator: Evaluator) -> Score:
-    """Step 5: evaluate the final model (best_model.zip if it is the best); record a clip if
-    ``train.video`` asked for one and no evaluation during training made it."""
-    score = evaluator(model)
+    """Step 5: evaluate the final model on games no periodic evaluation played (best_model.zip
+    if it is the best); record a clip if ``train.video`` asked for one and no evaluation
+    during training made it."""
+    score = evaluator(model, other_games=True)
     # The last periodic evaluation may have saved these very weights as best_model.zip: the
     # final model is then the best model, whatever the second set of games scored.
     same = evaluator.record.data.get("best_eval_timesteps") == model.num_timesteps

@@ -12,7 +12,7 @@ from stable_baselines3 import DQN
 from simple_game.model.acting import EpsilonGreedy, evaluation_agent
 from simple_game.records.paths import RunPaths
 from simple_game.records.summary import RunRecord
-from tests.conftest import TINY, read_summary, run_cli
+from tests.conftest import TINY, read_summary, run_cli, tiny
 
 
 def test_a_q_learner_with_a_high_training_epsilon_acts_greedily_at_the_stated_epsilon() -> None:
@@ -95,6 +95,23 @@ def test_an_early_dqn_checkpoint_is_evaluated_at_the_stated_epsilon(workdir: Pat
     # Periodic evaluations during training record theirs too.
     periodic = [json.loads(line) for line in (run / "evaluations.jsonl").open()]
     assert periodic and all(e["epsilon"] == 0.01 for e in periodic)
+
+
+def test_a_run_stopped_at_its_target_checks_the_score_on_other_games(workdir: Path) -> None:
+    # The stop leaves the weights of the last periodic evaluation; PQN's epsilon-greedy play
+    # repeats with the seed, so the final evaluation would replay the same games if it
+    # reused the periodic evaluations' seed (seen in the pong_pqn reference runs).
+    args = [*tiny("pqn"), "seed=3", "train.target_score=-100", "train.n_eval_episodes=2",
+            "train.eval_envs=2", "hydra.run.dir=runs/pqn"]  # fmt: skip
+    trained = run_cli(args, workdir)
+    assert trained.returncode == 0, trained.stderr[-3000:]
+    *periodic, final = [
+        json.loads(line) for line in (workdir / "runs/pqn/evaluations.jsonl").open()
+    ]
+    assert final["timesteps"] == periodic[-1]["timesteps"]  # the same weights
+    assert {e["seed"] for e in periodic} == {3 + 10_000}  # every periodic one: the same games
+    assert final["seed"] == 3 + 10_000 + 2  # after the 2 periodic games' seeds: none shared
+    assert final["episode_lengths"] != periodic[-1]["episode_lengths"]
 
 
 @pytest.mark.slow
