@@ -175,7 +175,7 @@ def draw_reference(ax: Axes, reference: dict, column: int = STEPS, color: str = 
     else:
         ax.fill_between(
             x, low, high, color=color, alpha=0.2, linewidth=0,
-            label=f"{name}: {seeds} measured runs (lowest to highest)",
+            label=f"{name}: {seeds} measured runs (min to max)",
         )  # fmt: skip
 
 
