@@ -114,12 +114,10 @@ class ProgressReportCallback(BaseCallback):
 
     def report(self) -> None:
         speed = self.stopwatch.steps_per_s(self.num_timesteps)
-        self.record.progress(self.num_timesteps, self.stopwatch.total(), speed)
+        trained_s = self.stopwatch.total()  # one reading for the heartbeat and the time left
+        self.record.progress(self.num_timesteps, trained_s, speed)
         left, by_clock = time_left(
-            self.total_timesteps - self.num_timesteps,
-            speed,
-            self.stopwatch.total(),
-            self.max_minutes,
+            self.total_timesteps - self.num_timesteps, speed, trained_s, self.max_minutes
         )
         limit = f" of the {self.max_minutes:g}-minute limit" if by_clock else ""
         parts = [
