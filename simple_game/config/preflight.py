@@ -73,10 +73,18 @@ def _select(cfg: DictConfig, key: str) -> object:
 
 
 def recipe_choices(recipe: str) -> dict[str, str]:
-    """The groups a recipe sets (``{"algo": "pqn", "env": "pong"}``), from its defaults list."""
+    """The groups a recipe sets (``{"algo": "pqn", "env": "pong"}``), from its defaults list.
+
+    A recipe may build on another (``- pong_pqn`` in breakout_pqn's list): the base recipe's
+    choices come first and the recipe's own overrides replace them, as Hydra composes them.
+    """
     defaults = OmegaConf.load(CONF_DIR / "recipe" / f"{recipe}.yaml").get("defaults", [])
-    choices = {}
+    choices: dict[str, str] = {}
     for entry in defaults:
+        if isinstance(entry, str):  # another recipe, or _self_
+            if entry != "_self_":
+                choices.update(recipe_choices(entry))
+            continue
         for key, option in dict(entry).items():
             choices[key.removeprefix("override").strip().lstrip("/").split("@")[0]] = option
     return choices

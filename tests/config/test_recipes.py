@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from omegaconf import OmegaConf
 
 from simple_game.config.groups import CONF_DIR, group_options
 from simple_game.config.preflight import check_overrides, recipe_choices
@@ -20,6 +21,19 @@ def test_every_recipe_composes_and_names_itself(recipe: str) -> None:
     # A recipe is fitted to a budget and says when to stop.
     assert cfg.train.target_score is not None and cfg.train.max_minutes is not None
     assert cfg.train.total_timesteps < 10_000_000
+
+
+@pytest.mark.parametrize(
+    ("base", "recipe"), [("pong_pqn", "breakout_pqn"), ("pong_ppo", "breakout_ppo")]
+)
+def test_a_recipe_built_on_another_changes_only_its_game_and_target(base: str, recipe: str) -> None:
+    # The Breakout recipes take every setting from their Pong ones (one place to tune them).
+    configs = [OmegaConf.to_container(check_overrides([f"recipe={r}"])) for r in (base, recipe)]
+    assert recipe_choices(recipe) == {**recipe_choices(base), "env": "breakout"}
+    assert configs[1]["env"]["name"] == "breakout" and configs[1]["train"]["target_score"] == 31
+    for cfg in configs:
+        del cfg["env"], cfg["recipe"], cfg["train"]["target_score"]
+    assert configs[0] == configs[1]
 
 
 def test_pqn_recipe_trains_pqn_with_its_layernorm_network() -> None:
