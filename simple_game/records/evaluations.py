@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import math
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -55,19 +56,43 @@ class EvaluationPoint(NamedTuple):
     """One evaluated step count of a run: when it was first reached, and every game played there."""
 
     timesteps: int
-    wall_time_s: float
+    wall_time_s: float | None  # training seconds when first played (None: not in the file)
     games: list[float]
 
 
-def evaluation_points(run_dir: Path) -> list[EvaluationPoint]:
-    """A run's evaluations, one point per step count, in step order.
+def scored_lines(entries: Iterable[dict[str, Any]]) -> Iterator[tuple[int, float, dict[str, Any]]]:
+    """(steps, mean score, line) of each evaluation line with a step count and a finite score,
+    in file order; a line without them (a hand-edited file) is skipped."""
+    for e in entries:
+        try:
+            steps, mean = int(e["timesteps"]), float(e["mean_reward"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if math.isfinite(mean):
+            yield steps, mean, e
+
+
+def pool_by_steps(entries: Iterable[dict[str, Any]]) -> list[EvaluationPoint]:
+    """Evaluation lines as one point per step count, in step order.
 
     The final evaluation may repeat the last periodic one's step count: the same weights played
-    again. Its games are pooled into that point, so a curve does not draw it as a change.
+    again (on other games). Its games are pooled into that point, so a curve does not draw it as
+    a change.
     """
     points: dict[int, EvaluationPoint] = {}
-    for e in read_evaluations(run_dir):
-        steps, seconds = int(e["timesteps"]), float(e.get("wall_time_s", 0.0))
-        point = points.setdefault(steps, EvaluationPoint(steps, seconds, []))
-        point.games.extend(e.get("episode_rewards") or [e["mean_reward"]])
+    for steps, mean, e in scored_lines(entries):
+        point = points.setdefault(steps, EvaluationPoint(steps, _seconds(e), []))
+        point.games.extend(e.get("episode_rewards") or [mean])
     return [points[steps] for steps in sorted(points)]
+
+
+def evaluation_points(run_dir: Path) -> list[EvaluationPoint]:
+    """A run's evaluations, one point per step count, in step order (``pool_by_steps``)."""
+    return pool_by_steps(read_evaluations(run_dir))
+
+
+def _seconds(entry: dict[str, Any]) -> float | None:
+    try:
+        return float(entry["wall_time_s"])
+    except (KeyError, TypeError, ValueError):
+        return None

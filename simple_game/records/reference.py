@@ -30,7 +30,7 @@ def reference_from_runs(recipe: str, run_dirs: list[Path]) -> dict[str, Any]:
         summary = read_summary(run_dir) or {}
         first = first or summary
         curve = [
-            [p.timesteps, round(p.wall_time_s / 60, 2), round(float(np.mean(p.games)), 2)]
+            [p.timesteps, round((p.wall_time_s or 0.0) / 60, 2), round(float(np.mean(p.games)), 2)]
             for p in evaluation_points(run_dir)
         ]
         # Each seed's own machine: seeds are added one session at a time, maybe elsewhere.

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from simple_game.records.evaluations import read_evaluations
+from simple_game.records.evaluations import pool_by_steps, read_evaluations, scored_lines
 from simple_game.records.paths import OPTUNA_RESULTS_FILE, SWEEP_CONFIG_FILE, RunPaths
 from simple_game.records.summary import read_overrides, read_summary
 
@@ -170,7 +170,8 @@ def read_run(root: Path, run_dir: Path, now: datetime) -> Run:
         exists = RunPaths(run_dir).summary.exists()
         problem = "summary.json unreadable" if exists else "no summary.json (died before training?)"
         summary = _from_hydra_config(run_dir)
-    history = _history(read_evaluations(run_dir))
+    evaluations = read_evaluations(run_dir)
+    history = _history(evaluations)
     status = str(summary.get("status") or "broken") if not problem else "broken"
     if status == "running" and _is_stale(summary.get("updated_at"), now):
         status = "stale"
@@ -197,7 +198,7 @@ def read_run(root: Path, run_dir: Path, now: datetime) -> Run:
         overrides=tuple(str(o) for o in summary.get("overrides") or ()),
         note=str(summary.get("note") or ""),
         problem=problem,
-        curve=_curve(history),
+        curve=_curve(evaluations),
         recipe=_str_or_none(summary.get("recipe")),
         sweep=_sweep_of(root, run_dir),
         learning_curve=_existing(run_dir, rel, RunPaths(run_dir).learning_curve.name),
@@ -272,40 +273,24 @@ def _started(started_at: Any, rel: Path) -> str:
     return ""
 
 
-# Per evaluation: steps, mean, std, seconds, number of games
-History = list[tuple[int, float, float | None, float | None, int]]
+# Per evaluation: steps, mean, std
+History = list[tuple[int, float, float | None]]
 
 
 def _history(evaluations: list[Any]) -> History:
-    """(timesteps, mean, std, wall seconds) of every usable evaluation line, in file order.
-
-    One tight pass: a long run has hundreds of lines and the report reads every run.
-    """
-    history = []
-    for entry in evaluations:
-        try:
-            steps, mean = int(entry["timesteps"]), float(entry["mean_reward"])
-        except (KeyError, TypeError, ValueError):
-            continue
-        if math.isfinite(mean):
-            std, seconds = entry.get("std_reward"), entry.get("wall_time_s")
-            games = len(entry.get("episode_rewards") or ()) or 1
-            history.append((steps, mean, _float_or_none(std), _float_or_none(seconds), games))
-    return history
+    """(timesteps, mean, std) of every usable evaluation line, in file order."""
+    lines = scored_lines(evaluations)
+    return [(steps, mean, _float_or_none(e.get("std_reward"))) for steps, mean, e in lines]
 
 
-def _curve(history: History) -> tuple[CurvePoint, ...]:
-    """The curve to draw, one point per step count. The final evaluation repeats the last
-    periodic one's step count (the same weights played again): its games are pooled into that
-    point, as on the run's learning curve and in reference curves (``evaluation_points``)."""
-    pooled: dict[int, tuple[float | None, float, int]] = {}  # first seconds, score sum, games
-    for steps, mean, _, seconds, games in history:
-        first, total, count = pooled.get(steps, (seconds, 0.0, 0))
-        pooled[steps] = (first, total + mean * games, count + games)
+def _curve(evaluations: list[Any]) -> tuple[CurvePoint, ...]:
+    """The curve to draw: one point per step count, the final evaluation's games pooled into
+    the last periodic one's, as on the run's learning curve and in reference curves."""
     return tuple(
-        CurvePoint(steps, None if first is None else first / 60, total / count)
-        for steps, (first, total, count) in sorted(pooled.items())
-    )
+        CurvePoint(p.timesteps, None if p.wall_time_s is None else p.wall_time_s / 60,
+                   sum(p.games) / len(p.games))
+        for p in pool_by_steps(evaluations)
+    )  # fmt: skip
 
 
 def _final_score(summary: dict[str, Any], history: History) -> Score | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from simple_game.records.evaluations import evaluation_points
+from simple_game.records.evaluations import EvaluationPoint, evaluation_points, pool_by_steps
 from simple_game.records.reference import reference_from_runs
 from simple_game.records.summary import RunRecord
 
@@ -23,6 +23,17 @@ def test_a_repeated_step_count_is_one_point_of_the_pooled_games(tmp_path: Path) 
     assert [p.timesteps for p in points] == [128, 256]
     assert points[1].games == [4.0, 5.0, 1.0, 2.0]
     assert points[1].wall_time_s == 120.0  # when the step count was first reached
+
+
+def test_lines_without_a_step_count_or_a_finite_score_are_left_out() -> None:
+    # A hand-edited file: the usable line still counts, its time unknown rather than zero.
+    lines = [
+        {"timesteps": 100, "mean_reward": float("nan")},
+        {"mean_reward": 1.0},
+        {"timesteps": "soon", "mean_reward": 2.0},
+        {"timesteps": 200, "mean_reward": 3.0},
+    ]
+    assert pool_by_steps(lines) == [EvaluationPoint(200, None, [3.0])]
 
 
 def test_reference_curves_have_one_row_per_step_count(tmp_path: Path) -> None:
