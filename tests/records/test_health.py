@@ -61,6 +61,27 @@ def test_sane_q_values_are_ok(tmp_path: Path) -> None:
     assert titles(run, OK) == ["Q-values in range"] and not titles(run, PROBLEM)
 
 
+def test_a_q_learning_loss_that_grows_a_thousandfold_is_a_warning(tmp_path: Path) -> None:
+    loss = [(1000 * i, 0.01 if i <= 10 else 10.0) for i in range(1, 21)]
+    run = make_run(tmp_path, "algo=dqn", progress={"train/loss": loss})
+    assert "the loss is growing by orders of magnitude" in titles(run, WARNING)
+
+
+def test_ppo_total_loss_near_zero_early_is_not_read_as_a_climb(tmp_path: Path) -> None:
+    # PPO's train/loss sums signed terms that cancel early on (breakout_ppo seed 2: median 1.3e-4
+    # in its first half, 0.02 at the end, when it reached 31 points); its value loss, an error
+    # that cannot go below 0, grew 1.7x. Only that is a fair ratio.
+    steps = [1000 * i for i in range(1, 21)]
+    loss = [(s, 0.0001 if s <= 10_000 else 0.02) for s in steps]
+    value_loss = [(s, 0.06 if s <= 10_000 else 0.1) for s in steps]
+    progress = {"train/loss": loss, "train/value_loss": value_loss}
+    run = make_run(tmp_path, "train.total_timesteps=20000", progress=progress)
+    assert "the loss is growing by orders of magnitude" not in titles(run, WARNING)
+    progress["train/value_loss"] = [(s, v * 1000 if s > 10_000 else v) for s, v in value_loss]
+    run = make_run(tmp_path / "diverging", "train.total_timesteps=20000", progress=progress)
+    assert "the loss is growing by orders of magnitude" in titles(run, WARNING)
+
+
 def test_entropy_that_collapses_early_is_a_warning(tmp_path: Path) -> None:
     entropy = [(10_000, -1.79), (50_000, -1.2), (100_000, -0.05), (200_000, -0.01)]
     run = make_run(
