@@ -60,7 +60,10 @@ class EvaluationPoint(NamedTuple):
     games: list[float]
 
 
-def scored_lines(entries: Iterable[dict[str, Any]]) -> Iterator[tuple[int, float, dict[str, Any]]]:
+ScoredLine = tuple[int, float, dict[str, Any]]  # steps, mean score, the whole line
+
+
+def scored_lines(entries: Iterable[dict[str, Any]]) -> Iterator[ScoredLine]:
     """(steps, mean score, line) of each evaluation line with a step count and a finite score,
     in file order; a line without them (a hand-edited file) is skipped."""
     for e in entries:
@@ -72,15 +75,15 @@ def scored_lines(entries: Iterable[dict[str, Any]]) -> Iterator[tuple[int, float
             yield steps, mean, e
 
 
-def pool_by_steps(entries: Iterable[dict[str, Any]]) -> list[EvaluationPoint]:
-    """Evaluation lines as one point per step count, in step order.
+def pool_by_steps(lines: Iterable[ScoredLine]) -> list[EvaluationPoint]:
+    """Scored evaluation lines (``scored_lines``) as one point per step count, in step order.
 
     The final evaluation may repeat the last periodic one's step count: the same weights played
     again (on other games). Its games are pooled into that point, so a curve does not draw it as
     a change.
     """
     points: dict[int, EvaluationPoint] = {}
-    for steps, mean, e in scored_lines(entries):
+    for steps, mean, e in lines:
         point = points.setdefault(steps, EvaluationPoint(steps, _seconds(e), []))
         point.games.extend(e.get("episode_rewards") or [mean])
     return [points[steps] for steps in sorted(points)]
@@ -88,7 +91,7 @@ def pool_by_steps(entries: Iterable[dict[str, Any]]) -> list[EvaluationPoint]:
 
 def evaluation_points(run_dir: Path) -> list[EvaluationPoint]:
     """A run's evaluations, one point per step count, in step order (``pool_by_steps``)."""
-    return pool_by_steps(read_evaluations(run_dir))
+    return pool_by_steps(scored_lines(read_evaluations(run_dir)))
 
 
 def _seconds(entry: dict[str, Any]) -> float | None:

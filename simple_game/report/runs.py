@@ -16,7 +16,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from simple_game.records.evaluations import pool_by_steps, read_evaluations, scored_lines
+from simple_game.records.evaluations import (
+    ScoredLine,
+    pool_by_steps,
+    read_evaluations,
+    scored_lines,
+)
 from simple_game.records.paths import OPTUNA_RESULTS_FILE, SWEEP_CONFIG_FILE, RunPaths
 from simple_game.records.summary import read_overrides, read_summary
 
@@ -170,8 +175,8 @@ def read_run(root: Path, run_dir: Path, now: datetime) -> Run:
         exists = RunPaths(run_dir).summary.exists()
         problem = "summary.json unreadable" if exists else "no summary.json (died before training?)"
         summary = _from_hydra_config(run_dir)
-    evaluations = read_evaluations(run_dir)
-    history = _history(evaluations)
+    lines = list(scored_lines(read_evaluations(run_dir)))  # one parse for the scores and the curve
+    history = _history(lines)
     status = str(summary.get("status") or "broken") if not problem else "broken"
     if status == "running" and _is_stale(summary.get("updated_at"), now):
         status = "stale"
@@ -198,7 +203,7 @@ def read_run(root: Path, run_dir: Path, now: datetime) -> Run:
         overrides=tuple(str(o) for o in summary.get("overrides") or ()),
         note=str(summary.get("note") or ""),
         problem=problem,
-        curve=_curve(evaluations),
+        curve=_curve(lines),
         recipe=_str_or_none(summary.get("recipe")),
         sweep=_sweep_of(root, run_dir),
         learning_curve=_existing(run_dir, rel, RunPaths(run_dir).learning_curve.name),
@@ -277,19 +282,18 @@ def _started(started_at: Any, rel: Path) -> str:
 History = list[tuple[int, float, float | None]]
 
 
-def _history(evaluations: list[Any]) -> History:
+def _history(lines: list[ScoredLine]) -> History:
     """(timesteps, mean, std) of every usable evaluation line, in file order."""
-    lines = scored_lines(evaluations)
     return [(steps, mean, _float_or_none(e.get("std_reward"))) for steps, mean, e in lines]
 
 
-def _curve(evaluations: list[Any]) -> tuple[CurvePoint, ...]:
+def _curve(lines: list[ScoredLine]) -> tuple[CurvePoint, ...]:
     """The curve to draw: one point per step count, the final evaluation's games pooled into
     the last periodic one's, as on the run's learning curve and in reference curves."""
     return tuple(
         CurvePoint(p.timesteps, None if p.wall_time_s is None else p.wall_time_s / 60,
                    sum(p.games) / len(p.games))
-        for p in pool_by_steps(evaluations)
+        for p in pool_by_steps(lines)
     )  # fmt: skip
 
 

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from simple_game.records.evaluations import EvaluationPoint, evaluation_points, pool_by_steps
+from simple_game.records.evaluations import (
+    EvaluationPoint,
+    evaluation_points,
+    pool_by_steps,
+    scored_lines,
+)
 from simple_game.records.reference import reference_from_runs
 from simple_game.records.summary import RunRecord
 
@@ -33,7 +38,7 @@ def test_lines_without_a_step_count_or_a_finite_score_are_left_out() -> None:
         {"timesteps": "soon", "mean_reward": 2.0},
         {"timesteps": 200, "mean_reward": 3.0},
     ]
-    assert pool_by_steps(lines) == [EvaluationPoint(200, None, [3.0])]
+    assert pool_by_steps(scored_lines(lines)) == [EvaluationPoint(200, None, [3.0])]
 
 
 def test_reference_curves_have_one_row_per_step_count(tmp_path: Path) -> None:
