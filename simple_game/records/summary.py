@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -39,8 +39,55 @@ RECORDED_PACKAGES = (
 )
 
 
+# A running run rewrites summary.json's `updated_at` every train.log_interval_s (30 s) and
+# after every evaluation; a long evaluation (5 full games that hit the 108k-frame cap) can
+# take ~10 minutes on a CPU. 15 minutes of silence means the process most likely died
+# without writing its final status (kill -9, power cut, out of memory).
+STALE_AFTER = timedelta(minutes=15)
+
+# How a run ended (summary.json's `ended_by`, or what :func:`ended_by` derives for an older
+# file or a dead process), in the words the doctor and the notebook use.
+ENDINGS = {
+    "target": "reached its target score (train.target_score)",
+    "time_limit": "stopped by its time limit (train.max_minutes)",
+    "budget": "trained its whole step budget (train.total_timesteps)",
+    "interrupted": "interrupted (Ctrl-C or SIGTERM): resume it",
+    "failed": "failed with an error",
+    "pruned": "pruned by an Optuna sweep",
+    "died": "died: no heartbeat for 15 minutes (killed, out of memory or a power cut)",
+    "running": "still training",
+}
+
+
 def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def is_stale(updated_at: Any, now: datetime) -> bool:
+    """Whether a heartbeat time is older than :data:`STALE_AFTER` (or unreadable)."""
+    try:
+        return now - datetime.fromisoformat(str(updated_at)) > STALE_AFTER
+    except (TypeError, ValueError):
+        return True  # a running run without a readable heartbeat cannot be shown as alive
+
+
+def ended_by(summary: dict[str, Any], now: datetime) -> str | None:
+    """How the run ended, one key of :data:`ENDINGS` (None: no status to tell).
+
+    Runs written before summary.json had ``ended_by`` are read from their ``stop_reason``
+    text: a completed run without one trained its whole budget.
+    """
+    status = summary.get("status")
+    if status == "running":
+        return "died" if is_stale(summary.get("updated_at"), now) else "running"
+    if status != "completed":
+        return str(status) if status in ENDINGS else None
+    if summary.get("ended_by") in ENDINGS:
+        return str(summary["ended_by"])
+    reason = str(summary.get("stop_reason") or "")
+    if reason.startswith("an evaluation reached"):
+        return "target"
+    return "time_limit" if reason.startswith("train.max_minutes") else "budget"
 
 
 def package_versions() -> dict[str, str]:

@@ -13,7 +13,8 @@ from datetime import timedelta
 from urllib.parse import quote
 
 from simple_game.records.scores import human_normalized
-from simple_game.report.runs import STALE_AFTER, Run, Score, override_key
+from simple_game.records.summary import STALE_AFTER
+from simple_game.report.runs import Run, Score, override_key
 from simple_game.report.studies import Study
 from simple_game.report.sweeps import Sweep
 

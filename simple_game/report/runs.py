@@ -12,7 +12,7 @@ import math
 import os
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -23,7 +23,7 @@ from simple_game.records.evaluations import (
     scored_lines,
 )
 from simple_game.records.paths import OPTUNA_RESULTS_FILE, SWEEP_CONFIG_FILE, RunPaths
-from simple_game.records.summary import read_overrides, read_summary
+from simple_game.records.summary import is_stale, read_overrides, read_summary
 
 # Where Hydra puts runs, relative to the directory the user launched from (conf/config.yaml).
 RUN_ROOTS = ("runs", "multirun")
@@ -32,12 +32,6 @@ RUN_ROOTS = ("runs", "multirun")
 SWEEP_FILES = frozenset({SWEEP_CONFIG_FILE, OPTUNA_RESULTS_FILE})
 # runs/<experiment>/<timestamp> is depth 2; leave room for experiment names with a slash.
 MAX_DEPTH = 4
-
-# A running run rewrites summary.json's `updated_at` every train.log_interval_s (30 s) and
-# after every evaluation; a long evaluation (5 full games that hit the 108k-frame cap) can
-# take ~10 minutes on a CPU. 15 minutes of silence means the process most likely died
-# without writing its final status (kill -9, power cut, out of memory).
-STALE_AFTER = timedelta(minutes=15)
 
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}_\d{2}-\d{2}(-\d{2})?")
 
@@ -178,7 +172,7 @@ def read_run(root: Path, run_dir: Path, now: datetime) -> Run:
     lines = list(scored_lines(read_evaluations(run_dir)))  # one parse for the scores and the curve
     history = _history(lines)
     status = str(summary.get("status") or "broken") if not problem else "broken"
-    if status == "running" and _is_stale(summary.get("updated_at"), now):
+    if status == "running" and is_stale(summary.get("updated_at"), now):
         status = "stale"
     if summary.get("error"):
         problem = str(summary["error"])
@@ -256,13 +250,6 @@ def _from_hydra_config(run_dir: Path) -> dict[str, Any]:
     except Exception:  # noqa: BLE001 - any unreadable config just leaves the row mostly empty
         pass
     return fields
-
-
-def _is_stale(updated_at: Any, now: datetime) -> bool:
-    try:
-        return now - datetime.fromisoformat(str(updated_at)) > STALE_AFTER
-    except (TypeError, ValueError):
-        return True  # a running run without a readable heartbeat cannot be shown as alive
 
 
 def _started(started_at: Any, rel: Path) -> str:

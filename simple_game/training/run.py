@@ -244,8 +244,11 @@ def learn(
         if share.most_seen:  # trainings that shared the machine: their speeds are not solo
             record.describe(max_concurrent_trainings=share.most_seen)
         if stop.signal_name is None and model.num_timesteps < total:
-            record.describe(stop_reason=stop_reason(cfg, record, evaluator.stopwatch))
-            log.info("Stopped early: %s.", record.data["stop_reason"])
+            ending, reason = stop_reason(cfg, record, evaluator.stopwatch)
+            record.describe(ended_by=ending, stop_reason=reason)
+            log.info("Stopped early: %s.", reason)
+        elif stop.signal_name is None:
+            record.describe(ended_by="budget", stop_reason=None)
         if stop.signal_name is not None:
             # Still under our handlers: a second Ctrl-C during this save quits at once, and
             # the atomic write leaves the previous checkpoint intact.
@@ -338,12 +341,13 @@ def after_evaluation(cfg: DictConfig, evaluator: Evaluator) -> list[BaseCallback
     return callbacks
 
 
-def stop_reason(cfg: DictConfig, record: RunRecord, stopwatch: Stopwatch) -> str:
-    """Why training ended before ``train.total_timesteps``: a target score or the time limit."""
+def stop_reason(cfg: DictConfig, record: RunRecord, stopwatch: Stopwatch) -> tuple[str, str]:
+    """Why training ended before ``train.total_timesteps`` (a target score or the time limit):
+    the key of :data:`~simple_game.records.summary.ENDINGS` and the sentence saying it."""
     target, best = cfg.train.target_score, record.best_eval
     if target is not None and best is not None and best >= target:
-        return f"an evaluation reached train.target_score={target:g} (best {best:.1f})"
-    return (
+        return "target", f"an evaluation reached train.target_score={target:g} (best {best:.1f})"
+    return "time_limit", (
         f"train.max_minutes={cfg.train.max_minutes:g} reached "
         f"after {stopwatch.total() / 60:.1f} minutes of training"
     )

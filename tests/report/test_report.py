@@ -24,10 +24,11 @@ import pytest
 from omegaconf import DictConfig, OmegaConf
 
 from simple_game.records.paths import OPTUNA_RESULTS_FILE as RESULTS_FILE
+from simple_game.records.summary import STALE_AFTER
 from simple_game.report import PAGE, PLOTS_DIR, write_report
 from simple_game.report.callback import refresh
 from simple_game.report.page import BEGIN, END
-from simple_game.report.runs import STALE_AFTER, CurvePoint, read_run
+from simple_game.report.runs import CurvePoint, read_run
 from simple_game.report.timing import make_run_dirs
 from tests.conftest import run_cli, tiny
 
