@@ -13,11 +13,21 @@ from tests.conftest import REPO
 PACKAGE = REPO / "simple_game"
 # The stages in pipeline order (README "Project layout"): a module may import its own stage
 # and the stages before it, never one after it.
-STAGES = ("errors", "records", "config", "envs", "model", "training", "evaluate", "report", "bench")
+STAGES = (
+    "errors",
+    "records",
+    "doctor",
+    "config",
+    "envs",
+    "model",
+    "training",
+    "evaluate",
+    "report",
+    "bench",
+)
 # Modules outside the stages: the entry point, and the old home of SimpleNatureCNN.
 TOP = {
     "simple_game.__main__": len(STAGES),
-    "simple_game.doctor": len(STAGES),
     "simple_game.policies": STAGES.index("model"),
 }
 

@@ -131,3 +131,25 @@ class SweepPaths:
     @property
     def best_overrides(self) -> Path:
         return self.root / BEST_OVERRIDES_FILE
+
+
+def runs_inside(folder: Path, depth: int = 3) -> list[Path]:
+    """Run directories (those with ``.hydra/config.yaml``) inside ``folder``, at most ``depth``
+    levels down, in name order: for an experiment folder, oldest first."""
+    levels = ("*/" * n + ".hydra/config.yaml" for n in range(1, depth + 1))
+    return sorted({config.parent.parent for pattern in levels for config in folder.glob(pattern)})
+
+
+def not_a_run(key: str, value: str, folder: Path) -> str:
+    """The one line for ``key=value`` naming a folder that is not a run: the runs inside it,
+    newest last, when it holds any (``runs/ppo_pong`` is an experiment: its runs are inside)."""
+    if not folder.is_dir():
+        return f"{key}={value}: " + (
+            "a file, not a run directory" if folder.exists() else "no such directory"
+        )
+    inside = runs_inside(folder)
+    if not inside:
+        return f"{key}={value}: not a run directory (no .hydra/config.yaml in it)"
+    shown = ", ".join(str(p) for p in inside[-3:])
+    more = f" (and {len(inside) - 3} older)" if len(inside) > 3 else ""
+    return f"{key}={value}: a folder of {len(inside)} runs, not a run; pick one: {shown}{more}"

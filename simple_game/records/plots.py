@@ -19,7 +19,6 @@ Uses matplotlib's object API with the Agg canvas (no pyplot, no display, no glob
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,7 +26,8 @@ import numpy as np
 
 from simple_game.records import scores
 from simple_game.records.evaluations import evaluation_points
-from simple_game.records.paths import STEP_COLUMN, TRAIN_SCORE_COLUMN, RunPaths
+from simple_game.records.paths import TRAIN_SCORE_COLUMN, RunPaths
+from simple_game.records.progress import read_progress
 from simple_game.records.reference import STEPS, band, load_reference
 from simple_game.records.summary import read_summary
 
@@ -37,18 +37,10 @@ if TYPE_CHECKING:
 
 
 def training_scores(run_dir: Path) -> tuple[list[int], list[float]]:
-    """(agent steps, average training-game score) rows of progress.csv that have a score."""
-    path = RunPaths(run_dir).progress_csv
-    if not path.exists():
-        return [], []
-    steps, values = [], []
-    with open(path, newline="") as f:
-        for row in csv.DictReader(f):
-            value, step = row.get(TRAIN_SCORE_COLUMN), row.get(STEP_COLUMN)
-            if value and step:  # rows before the first finished game have no score
-                steps.append(int(float(step)))
-                values.append(float(value))
-    return steps, values
+    """(agent steps, average training-game score) of progress.csv's rows that have a score
+    (rows before the first finished game have none)."""
+    rows = read_progress(run_dir).get(TRAIN_SCORE_COLUMN, [])
+    return [steps for steps, _ in rows], [value for _, value in rows]
 
 
 def _run_facts(run_dir: Path) -> tuple[str, str | None, str | None]:

@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from simple_game.records.evaluations import evaluation_points
+from simple_game.records.evaluations import evaluation_points, read_evaluations
+from simple_game.records.paths import RunPaths
 from simple_game.records.summary import git_commit, read_summary, utc_now
 
 REFERENCE_DIR = Path(__file__).resolve().parent / "data" / "reference"
@@ -35,7 +36,9 @@ def reference_from_runs(recipe: str, run_dirs: list[Path]) -> dict[str, Any]:
         ]
         # Each seed's own machine: seeds are added one session at a time, maybe elsewhere.
         machine = summary.get("machine", "not recorded")
-        seeds.append({"seed": summary.get("seed"), "machine": machine, "curve": curve})
+        seeds.append(
+            {"seed": summary.get("seed"), "machine": machine, "curve": curve, **_hit(run_dir)}
+        )
     machines = sorted({s["machine"] for s in seeds})
     return {
         "recipe": recipe,
@@ -47,6 +50,22 @@ def reference_from_runs(recipe: str, run_dirs: list[Path]) -> dict[str, Any]:
         "machine": "; ".join(machines),  # where the seeds trained (each seed names its own)
         "git_commit": git_commit(),
         "seeds": seeds,
+    }
+
+
+def _hit(run_dir: Path) -> dict[str, Any]:
+    """The first evaluation at the run's ``train.target_score``: its step count and training
+    minutes (None when it never got there). Read from the evaluations themselves, since the
+    curve pools a final evaluation of the same weights into that point and may dip below."""
+    from omegaconf import OmegaConf
+
+    target = OmegaConf.load(RunPaths(run_dir).hydra_config).train.get("target_score")
+    hit = None
+    if target is not None:
+        hit = next((e for e in read_evaluations(run_dir) if e["mean_reward"] >= target), None)
+    return {
+        "target_steps": None if hit is None else int(hit["timesteps"]),
+        "target_minutes": None if hit is None else round(float(hit["wall_time_s"]) / 60, 2),
     }
 
 

@@ -20,9 +20,9 @@ import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback, EventCallback
 from stable_baselines3.common.evaluation import evaluate_policy
 
+from simple_game.doctor.watch import HealthWatch
 from simple_game.model.acting import evaluation_agent
 from simple_game.records.evaluations import all_cut_at_cap, cap_note
-from simple_game.records.health import OK, Finding, examine, load_facts
 from simple_game.records.paths import STEP_COLUMN, RunPaths
 from simple_game.records.summary import RunRecord
 from simple_game.records.video import TRAIN_CLIP_SECONDS, record_clip, video_fps
@@ -145,38 +145,6 @@ class PeriodicEvaluation(EventCallback):
         self.logger.dump(self.num_timesteps)
         self.health.warn_new()
         return self._on_event()
-
-
-class HealthWatch:
-    """The run doctor's checks (records/health.py) on the run so far: during training, a
-    warning the first time each problem appears; at the end, every finding that is not ok."""
-
-    def __init__(self, run_dir: Path) -> None:
-        self.run_dir = run_dir
-        self.told: set[str] = set()
-
-    def findings(self) -> list[Finding]:
-        try:
-            return [f for f in examine(load_facts(self.run_dir)) if f.level != OK]
-        except (OSError, ValueError) as err:  # a check must never stop training
-            log.warning("The health checks could not read the run: %s", err)
-            return []
-
-    def warn_new(self) -> None:
-        for finding in self.findings():
-            if finding.title not in self.told:
-                self.told.add(finding.title)
-                log.warning("Health check: %s", "\n".join(finding.lines()))
-
-    def report_end(self) -> None:
-        findings = self.findings()
-        if not findings:
-            log.info(
-                "Health check: nothing looks wrong (details: python -m simple_game.doctor run=%s)",
-                self.run_dir,
-            )
-        for finding in findings:
-            log.warning("Health check: %s", "\n".join(finding.lines()))
 
 
 def record_train_clip(model: BaseAlgorithm, env_cfg: DictConfig, evaluator: Evaluator) -> Path:

@@ -360,8 +360,8 @@ def finish(record: RunRecord, timesteps: int, stopwatch: Stopwatch, status: str)
 
 def report_end(paths: RunPaths, record: RunRecord) -> None:
     """Step 6: draw the learning curve and say how the run ended."""
+    from simple_game.doctor.watch import HealthWatch
     from simple_game.records.plots import plot_learning_curve
-    from simple_game.training.evaluation import HealthWatch
     from simple_game.training.progress import format_duration
 
     try:  # a picture of the run; a plotting problem must not fail a finished run

@@ -1,0 +1,62 @@
+"""Checks of the settings against the budget: random play that eats it, schedules fitted to
+another one. They read only the saved config, so they speak before the first evaluation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from simple_game.doctor.facts import RunFacts
+from simple_game.doctor.findings import PROBLEM, WARNING, Finding
+
+
+def check_budget(facts: RunFacts) -> Iterator[Finding]:
+    """Random play that eats the budget (DQN's learning_starts, a long exploration phase), and
+    schedules fitted to another budget."""
+    algo, budget = facts.config.algo, facts.budget
+    starts = algo.get("learning_starts")
+    if starts is not None and starts >= 0.25 * budget:
+        level = PROBLEM if starts >= budget else WARNING
+        yield Finding(
+            level,
+            "learning starts late",
+            f"algo.learning_starts={starts:,} of train.total_timesteps={budget:,}",
+            "before learning_starts the agent plays at random and learns nothing",
+            f"algo.learning_starts={max(budget // 20, 1000)} (5% of the budget)",
+            "nothing-is-learned",
+        )
+    fraction = algo.get("exploration_fraction")
+    if fraction is not None and fraction > 0.5:
+        yield Finding(
+            WARNING,
+            "exploration takes most of the budget",
+            f"algo.exploration_fraction={fraction:g}: epsilon reaches its final value only "
+            f"after {fraction * budget:,.0f} steps",
+            "mostly random actions for most of the run",
+            "algo.exploration_fraction=0.1",
+            "nothing-is-learned",
+        )
+    explored = (fraction or 0) * budget  # where epsilon reaches its final value
+    if starts and fraction is not None and explored < starts:
+        yield Finding(
+            WARNING,
+            "exploration ends before learning starts",
+            f"epsilon reaches algo.exploration_final_eps after {explored:,.0f} steps, "
+            f"algo.learning_starts={starts:,}",
+            "play jumps from uniform random to nearly greedy with an untrained network: the "
+            "schedule was fitted to another budget",
+            f"algo.exploration_fraction={min(1.0, 2 * starts / budget):.2g} (twice "
+            "learning_starts), or a smaller algo.learning_starts",
+            "nothing-is-learned",
+        )
+    recipe = facts.summary.get("recipe")
+    if recipe and any(
+        o.startswith("train.total_timesteps=") for o in facts.summary.get("overrides") or []
+    ):
+        yield Finding(
+            WARNING,
+            "a recipe on another budget",
+            f"recipe={recipe} with a train.total_timesteps override",
+            "every schedule is a fraction of the budget: the recipe's were fitted to its own",
+            "drop the train.total_timesteps override (the recipe stops at its target anyway)",
+            "below-the-reference",
+        )
