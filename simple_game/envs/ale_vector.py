@@ -35,9 +35,14 @@ With the random no-ops off, both pipelines give the same frames, rewards, dones 
 statistics for the same actions, step for step (tests/envs/test_ale_vector.py). What differs
 (see docs/performance.md): a reset takes 0-29 no-ops drawn by ale-py's generator (SB3: 1-30
 from gymnasium's), so the same seed starts different games; at game over the newest frame of
-the terminal observation pools a frame from the step before (unused by learning: a finished
-game has no value to bootstrap). Rendering is not available: record videos from an
-``env.backend=sb3`` env.
+the terminal observation pools a frame from the step before. Learning ignores a finished
+game's terminal observation (the ``1 - done`` factor zeroes its value). It is not unused in
+general: a game cut at the frame cap (``TimeLimit.truncated``) also resets through
+``final_obs``, and is bootstrapped from it: SB3's PPO and A2C add ``gamma * V`` of it to the
+last reward (``OnPolicyAlgorithm.collect_rollouts``), PQN ``gamma * max_a Q``, and DQN and
+QR-DQN store it as the next observation and, with ``handle_timeout_termination``, bootstrap
+from it. Whether its newest frame differs from SB3's there too is not tested. Rendering is
+not available: record videos from an ``env.backend=sb3`` env.
 """
 
 from __future__ import annotations

@@ -84,10 +84,17 @@ class LayerNormNatureCNN(BaseFeaturesExtractor):
     """The Nature CNN with a LayerNorm after every layer: PQN's network (Gallici et al. 2024).
 
     Each convolution and the 512-unit layer is followed by LayerNorm, then ReLU. Without a
-    target network or a replay buffer, Q-learning on its own freshly collected data can diverge;
-    the paper shows that normalising every layer keeps the updates stable (section 4 of
-    arXiv 2407.04811), which is what lets PQN drop both. Weights start orthogonal with gain
-    sqrt(2), as in CleanRL's PQN.
+    target network or a replay buffer, Q-learning on its own freshly collected data can diverge.
+    The paper (arXiv 2407.04811, its analysis of regularised TD) proves TD stable without a
+    target network for LayerNorm *plus* L2 regularisation of the last layer, in the limit of
+    infinitely wide layers; LayerNorm alone handles only the nonlinear part. PQN's Atari code
+    (the paper's, CleanRL's and this one) uses no L2 term: there LayerNorm is an empirical
+    stabiliser.
+
+    Two details follow CleanRL's PQN, not the paper's code (purejaxql): each LayerNorm
+    normalises a layer's whole output (channels x height x width), where purejaxql's flax
+    LayerNorm on channels-last maps normalises the channels of each pixel separately; and
+    weights start orthogonal with gain sqrt(2), where purejaxql uses he-normal.
 
     :param observation_space: channel-first image space, shape ``(channels, height, width)``.
     :param features_dim: size of the output feature vector.

@@ -9,7 +9,9 @@ network (a frozen copy to bootstrap from). PQN drops both:
 * **many games at once** decorrelate the data instead of a replay buffer: each update learns
   from one fresh rollout of ``n_envs`` games and then throws it away, as PPO does;
 * **LayerNorm in the network** (:class:`~simple_game.model.networks.LayerNormNatureCNN`) keeps
-  bootstrapping from the network being trained stable, so no target network is needed;
+  bootstrapping from the network being trained stable in practice, so no target network is
+  needed (the paper's proof needs LayerNorm plus L2 regularisation of the last layer, in the
+  wide-network limit; the Atari code has no L2 term);
 * **Q(lambda) targets** mix 1-step and multi-step returns along each rollout, which speeds up
   learning where DQN's 1-step targets propagate rewards one step per update.
 
@@ -81,7 +83,8 @@ class PQNPolicy(BasePolicy):
             normalize_images=normalize_images,
         )
         head = self.q_net.q_net[-1]
-        nn.init.orthogonal_(head.weight, gain=np.sqrt(2))  # as every layer of CleanRL's PQN
+        # As every layer of CleanRL's PQN; the paper's code (purejaxql) keeps flax's default here.
+        nn.init.orthogonal_(head.weight, gain=np.sqrt(2))
         nn.init.zeros_(head.bias)
         self.optimizer = self.optimizer_class(
             self.parameters(), lr=lr_schedule(1), **self.optimizer_kwargs
@@ -168,7 +171,8 @@ class PQN(BaseAlgorithm):
     """Parallelised Q-Network (see the module docstring and docs/algorithms/pqn.md).
 
     :param policy: ``"CnnPolicy"`` (the Q-network of :class:`PQNPolicy`) or a policy class.
-    :param env: a vectorised env; PQN needs several games at once (8 in the paper's Atari setting).
+    :param env: a vectorised env; PQN needs several games at once (8 in CleanRL's Atari
+        setting, 128 in the paper's own code, purejaxql's ``pqn_atari.yaml``).
     :param learning_rate: optimizer step size, a constant or a schedule of the progress left.
     :param n_steps: steps per game in each rollout; a rollout holds ``n_steps * n_envs`` samples.
     :param batch_size: samples per gradient step (a minibatch of the rollout).
@@ -362,7 +366,7 @@ class PQN(BaseAlgorithm):
         for _ in range(self.n_epochs):
             for batch in th.randperm(len(returns), device=self.device).split(self.batch_size):
                 q = self.policy(obs[batch]).gather(1, actions[batch, None]).squeeze(1)
-                loss = F.mse_loss(q, returns[batch])
+                loss = F.mse_loss(q, returns[batch])  # CleanRL's loss; purejaxql's is half of it
                 self.policy.optimizer.zero_grad()
                 loss.backward()
                 nn.utils.clip_grad_norm_(self.policy.parameters(), self.max_grad_norm)

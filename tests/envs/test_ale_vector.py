@@ -91,8 +91,9 @@ def test_without_noops_both_backends_play_the_same_game_step_for_step(evaluation
 
     One known difference (docs/performance.md): at game over, the newest frame of ale-py's
     terminal observation max-pools the game's next-to-last frame with one from the step before
-    (about 0.4% of its pixels differ); SB3 pools the last two frames. It never feeds a
-    learning target: a finished game has no value to bootstrap.
+    (about 0.4% of its pixels differ); SB3 pools the last two frames. It feeds no learning
+    target: a finished game has no value to bootstrap (only a game cut at the frame cap is
+    bootstrapped from its terminal observation).
     """
     cfg = {backend: env_cfg(backend=backend) for backend in BACKENDS}
     for c in cfg.values():
