@@ -1,5 +1,5 @@
-"""Stage 3 of the pipeline: the run doctor. Is this run healthy? Checks of a run's own files,
-each finding with its evidence.
+"""The run doctor: is this run healthy? Checks of a run's own files, each finding with its
+evidence. The stage right after records/, whose files it reads; training imports its watch.
 
 ``python -m simple_game.doctor run=<dir>`` prints every finding; the end of every run prints
 the ones that are not healthy, and each evaluation during training warns about new ones
