@@ -6,14 +6,19 @@ gymnasium and ale-py are imported inside the functions, never at module import, 
 
 from __future__ import annotations
 
+from functools import cache
+
 from simple_game.errors import UserError
 
 
 def register_atari_games() -> None:
-    """Make the ``ALE/...`` and ``...NoFrameskip-v4`` ids known to gymnasium."""
+    """Make the ``ALE/...`` and ``...NoFrameskip-v4`` ids known to gymnasium, and keep the
+    emulator quiet: it prints an "A.L.E: Arcade Learning Environment ... Powered by Stella"
+    banner for every game it loads, errors only from here on."""
     import ale_py
     import gymnasium as gym
 
+    ale_py.ALEInterface.setLoggerMode(ale_py.LoggerMode.Error)
     gym.register_envs(ale_py)
 
 
@@ -41,3 +46,18 @@ def rom_name(env_id: str) -> str:
 
     register_atari_games()
     return str(gym.spec(env_id).kwargs["game"])
+
+
+@cache
+def action_names(env_id: str) -> tuple[str, ...]:
+    """The game's actions in the agent's numbering, by ALE's names: ``("NOOP", "FIRE", "RIGHT",
+    "LEFT", "RIGHTFIRE", "LEFTFIRE")`` for Pong. The agent acts in the game's minimal action
+    set, as both env backends build it."""
+    import gymnasium as gym
+
+    register_atari_games()
+    env = gym.make(env_id)
+    try:
+        return tuple(env.unwrapped.get_action_meanings())  # type: ignore[attr-defined]
+    finally:
+        env.close()

@@ -119,9 +119,10 @@ def prepare(cfg: DictConfig, render_mode: str | None) -> Session:
 def evaluate(cfg: DictConfig) -> dict[str, Any]:
     """Play the games the evaluate config asks for; write and return the result."""
     from simple_game.evaluate.play import GameTracker, play
-    from simple_game.evaluate.result import save_result, summarise
+    from simple_game.evaluate.result import format_header, save_result, settings, summarise
     from simple_game.records.paths import RunPaths
     from simple_game.records.video import video_fps
+    from simple_game.training.tally import play_tally
 
     recording = bool(cfg.video or cfg.gif)
     session = prepare(cfg, "human" if cfg.watch else "rgb_array" if recording else None)
@@ -129,13 +130,16 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     videos = RunPaths(target.out_dir).videos if recording else None
     fps = video_fps(session.env_cfg)
     tracker = GameTracker(venv, videos, target.label, fps, bool(cfg.gif), int(cfg.episodes))
+    tally = play_tally(session.agent, session.env_cfg, venv.num_envs)
+    print(format_header(settings(cfg, session)), flush=True)  # before the games' lines
     started = time.monotonic()
     try:
         episodes, deterministic = int(cfg.episodes), bool(cfg.deterministic)
-        rewards, frames = play(session.agent, venv, episodes, deterministic, tracker)
+        rewards, frames = play(session.agent, venv, episodes, deterministic, tracker, tally)
     finally:
         venv.close()
-    result = summarise(cfg, session, rewards, frames, tracker, time.monotonic() - started)
+    seconds = time.monotonic() - started
+    result = summarise(cfg, session, rewards, frames, tracker, seconds, tally.summary())
     result["file"] = str(save_result(target.out_dir, target.label, result))
     return result
 

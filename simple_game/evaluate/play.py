@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from stable_baselines3.common.vec_env import VecEnv
 
     from simple_game.records.video import GameRecorder
+    from simple_game.training.tally import PlayTally
 
 
 class RandomAgent:
@@ -91,9 +92,15 @@ def play(
     episodes: int,
     deterministic: bool,
     tracker: GameTracker,
+    tally: PlayTally,
 ) -> tuple[list[float], list[int]]:
-    """Full-game scores and emulator frame counts (Monitor's ``l``) of ``episodes`` games."""
+    """Full-game scores and emulator frame counts (Monitor's ``l``) of ``episodes`` games;
+    ``tally`` counts the actions and values of their steps."""
     from stable_baselines3.common.evaluation import evaluate_policy
+
+    def each_step(local_vars: dict[str, Any], global_vars: dict[str, Any]) -> None:
+        tally(local_vars, global_vars)
+        tracker(local_vars, global_vars)
 
     rewards, frames = evaluate_policy(
         agent,
@@ -101,7 +108,7 @@ def play(
         n_eval_episodes=episodes,
         deterministic=deterministic,
         return_episode_rewards=True,
-        callback=tracker,
+        callback=each_step,
         warn=False,
     )
     return [float(r) for r in rewards], [int(n) for n in frames]

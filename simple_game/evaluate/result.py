@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,22 +39,25 @@ def _hn(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
-def format_report(result: dict[str, Any]) -> str:
-    """The per-game table, the summary line and where the files went."""
+def format_header(settings: dict[str, Any]) -> str:
+    """What is about to be played, printed before the first game (:func:`settings`)."""
     who = (
-        f"random agent on {result['env']}"
-        if result["agent"] == "random"
-        else f"{result['algo']} on {result['env']}, checkpoint {result['checkpoint']} "
-        f"({result['model_timesteps']:,} training steps)"
+        f"random agent on {settings['env']}"
+        if settings["agent"] == "random"
+        else f"{settings['algo']} on {settings['env']}, checkpoint {settings['checkpoint']} "
+        f"({settings['model_timesteps']:,} training steps)"
     )
-    lines = [
-        f"Evaluating {who}",
-        f"  {result['env_id']}: {plural(result['episodes'], 'full game')} (game over ends a "
-        f"game, real scores), {_actions(result)}, sticky actions {result['sticky_actions']:g}, "
-        f"seed {result['seed']}",
-        "",
-        f"  {'game':>4}  {'score':>9}  {'human-norm':>10}  {'agent steps':>11}",
-    ]
+    return (
+        f"Evaluating {who}\n"
+        f"  {settings['env_id']}: {plural(settings['episodes'], 'full game')} (game over ends a "
+        f"game, real scores), {_actions(settings)}, sticky actions {settings['sticky_actions']:g}, "
+        f"seed {settings['seed']}"
+    )
+
+
+def format_report(result: dict[str, Any]) -> str:
+    """The per-game table, the summary line, the actions chosen and where the files went."""
+    lines = ["", f"  {'game':>4}  {'score':>9}  {'human-norm':>10}  {'agent steps':>11}"]
     per_game = zip(
         result["episode_rewards"],
         result["episode_human_normalized"],
@@ -68,11 +72,34 @@ def format_report(result: dict[str, Any]) -> str:
         f"(min {result['min_reward']:.1f}, max {result['max_reward']:.1f}) "
         f"over {plural(result['episodes'], 'game')}",
         *_notes(result),
+        *format_actions(result),
     ]
     for video in result["videos"]:
         lines.append(f"  video of game {video['episode']}: {', '.join(video['files'])}")
     lines.append(f"  saved {result['file']}")
     return "\n".join(lines)
+
+
+def format_actions(result: dict[str, Any]) -> list[str]:
+    """How often each action was chosen, as a bar per action, and (actor-critics) how
+    undecided the policy was: "it never presses FIRE" at a glance."""
+    counts: dict[str, int] = result.get("action_counts") or {}
+    total = sum(counts.values())
+    if not total:
+        return []
+    lines = ["", f"  actions chosen over {plural(total, 'agent step')}:"]
+    width = max(len(name) for name in counts)
+    for name, n in counts.items():
+        share = n / total
+        lines.append(f"    {name:<{width}}  {share:6.1%}  {'#' * round(40 * share)}")
+    entropy = result.get("policy_entropy")
+    if entropy is not None:
+        uniform = math.log(len(counts))
+        lines.append(
+            f"  policy entropy {entropy:.2f} nats on average ({entropy / uniform:.0%} of a "
+            f"uniform policy's {uniform:.2f}: 0 = always sure, 100% = picks at random)"
+        )
+    return lines
 
 
 def _actions(result: dict[str, Any]) -> str:
@@ -106,18 +133,9 @@ def _notes(result: dict[str, Any]) -> list[str]:
     return notes
 
 
-def summarise(
-    cfg: DictConfig,
-    session: Session,
-    rewards: list[float],
-    frames: list[int],
-    tracker: GameTracker,
-    wall_time_s: float,
-) -> dict[str, Any]:
-    """Everything an evaluation found, as saved in its JSON file (docs/evaluation.md)."""
+def settings(cfg: DictConfig, session: Session) -> dict[str, Any]:
+    """What an evaluation plays, known before its first game (saved in its JSON file)."""
     target, env_cfg = session.target, session.env_cfg
-    ref = scores.baseline(env_cfg.id)
-    mean = float(np.mean(rewards))
     return {
         "run": str(target.run_dir) if target.run_dir else None,
         "agent": cfg.agent,
@@ -133,17 +151,37 @@ def summarise(
         "sticky_actions": float(env_cfg.sticky_actions),
         "max_frames_per_episode": int(env_cfg.max_frames_per_episode),
         "seed": session.seed,
+    }
+
+
+def summarise(
+    cfg: DictConfig,
+    session: Session,
+    rewards: list[float],
+    frames: list[int],
+    tracker: GameTracker,
+    wall_time_s: float,
+    play: dict[str, Any],
+) -> dict[str, Any]:
+    """Everything an evaluation found, as saved in its JSON file (docs/evaluation.md);
+    ``play`` is what the games showed beyond the score (training/tally.py)."""
+    env_id = session.env_cfg.id
+    ref = scores.baseline(env_id)
+    mean = float(np.mean(rewards))
+    return {
+        **settings(cfg, session),
         "mean_reward": mean,
         "std_reward": float(np.std(rewards)),
         "min_reward": float(np.min(rewards)),
         "max_reward": float(np.max(rewards)),
-        "human_normalized_mean": scores.human_normalized(env_cfg.id, mean),
+        "human_normalized_mean": scores.human_normalized(env_id, mean),
         "random_score": ref.random if ref else None,
         "human_score": ref.human if ref else None,
         "episode_rewards": rewards,
-        "episode_human_normalized": [scores.human_normalized(env_cfg.id, r) for r in rewards],
+        "episode_human_normalized": [scores.human_normalized(env_id, r) for r in rewards],
         "episode_steps": tracker.steps,  # agent decisions (one per frame_skip frames)
         "episode_frames": frames,  # emulator frames, including the no-op start
+        **play,
         "videos": tracker.files,
         "wall_time_s": round(wall_time_s, 2),
         "evaluated_at": utc_now(),

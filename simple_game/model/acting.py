@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from simple_game.model.outputs import Outputs, network_outputs
+
 if TYPE_CHECKING:
     from stable_baselines3.common.base_class import BaseAlgorithm
-    from stable_baselines3.common.type_aliases import PolicyPredictor
 
 
 def is_q_learner(model: object) -> bool:
@@ -29,15 +30,27 @@ def is_q_learner(model: object) -> bool:
     return hasattr(model, "exploration_schedule")
 
 
-class EpsilonGreedy:
-    """The model's greedy actions, each replaced by a uniform random one with probability
-    ``epsilon``. Has the ``predict`` signature SB3's ``evaluate_policy`` uses."""
+class EvaluationAgent:
+    """Plays as the trained model would, with the ``predict`` signature SB3's
+    ``evaluate_policy`` uses, and keeps what its network said at the last step: ``last`` (the
+    :class:`~simple_game.model.outputs.Outputs` the actions came from) and ``explored`` (which
+    actions were random ones).
 
-    def __init__(self, model: BaseAlgorithm, epsilon: float, seed: int | None = None) -> None:
+    A Q-learner takes its greedy action, replaced by a uniform random one with probability
+    ``epsilon``; an actor-critic samples from its policy (or takes its most likely action when
+    ``deterministic``). Its random numbers come from ``seed``, so an evaluation with the same
+    seed and weights plays the same games.
+    """
+
+    def __init__(
+        self, model: BaseAlgorithm, epsilon: float | None, seed: int | None = None
+    ) -> None:
         self.model = model
-        self.epsilon = epsilon
+        self.epsilon = epsilon  # None: an actor-critic, which samples from its policy instead
         self.n_actions = int(model.action_space.n)  # type: ignore[attr-defined]
         self.rng = np.random.default_rng(seed)
+        self.last: Outputs | None = None
+        self.explored = np.zeros(0, dtype=bool)
 
     def predict(
         self,
@@ -46,17 +59,29 @@ class EpsilonGreedy:
         episode_start: Any = None,
         deterministic: bool = False,
     ) -> tuple[np.ndarray, Any]:
-        actions, state = self.model.predict(observation, state, episode_start, deterministic=True)
-        explore = self.rng.random(len(actions)) < self.epsilon
-        random_actions = self.rng.integers(self.n_actions, size=len(actions))
-        return np.where(explore, random_actions, actions), state
+        out = network_outputs(self.model, observation)
+        n = len(out.value)
+        if self.epsilon is not None:
+            explored = self.rng.random(n) < self.epsilon
+            actions = np.where(explored, self.rng.integers(self.n_actions, size=n), out.greedy())
+        elif deterministic:
+            explored, actions = np.zeros(n, dtype=bool), out.greedy()
+        else:  # sample a ~ pi(. | s): the first action whose cumulative probability passes u
+            assert out.probs is not None
+            below = out.probs.cumsum(axis=1) < self.rng.random((n, 1))
+            explored, actions = (
+                np.zeros(n, dtype=bool),
+                np.minimum(below.sum(axis=1), self.n_actions - 1),
+            )
+        self.last, self.explored = out, explored
+        return actions, state
 
 
 def evaluation_agent(
     model: BaseAlgorithm, deterministic: bool, epsilon: float, seed: int | None = None
-) -> tuple[PolicyPredictor, float | None]:
+) -> tuple[EvaluationAgent, float | None]:
     """The agent an evaluation plays with, and its epsilon (None for an actor-critic)."""
     if not is_q_learner(model):
-        return model, None
+        return EvaluationAgent(model, None, seed), None
     fixed = 0.0 if deterministic else float(epsilon)
-    return EpsilonGreedy(model, fixed, seed), fixed
+    return EvaluationAgent(model, fixed, seed), fixed

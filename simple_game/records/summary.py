@@ -216,10 +216,13 @@ class RunRecord:
         wall_time_s: float,
         epsilon: float | None = None,
         seed: int | None = None,
+        play: dict[str, Any] | None = None,
     ) -> bool:
         """Store one evaluation (evaluations.jsonl and summary.json); ``epsilon`` is the
         chance of a random action a Q-learner played with (None for an actor-critic), ``seed``
-        the seed of its games (game i of the evaluation envs starts from ``seed + i``).
+        the seed of its games (game i of the evaluation envs starts from ``seed + i``), ``play``
+        what the games showed beyond the score (training/tally.py: action counts, the policy's
+        entropy, predicted values against discounted returns).
 
         Returns True when it is the run's best so far: the caller then saves the model as
         ``best_model.zip``. A tie is not an improvement, so the earlier model stays the best.
@@ -236,6 +239,7 @@ class RunRecord:
                 "wall_time_s": round(wall_time_s, 2),
                 "epsilon": epsilon,
                 "seed": seed,
+                **(play or {}),
             },
         )
         best = self.best_eval

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
+from omegaconf import DictConfig
 from stable_baselines3.common.callbacks import BaseCallback, EventCallback
 from stable_baselines3.common.evaluation import evaluate_policy
 
@@ -27,9 +28,9 @@ from simple_game.records.paths import STEP_COLUMN, RunPaths
 from simple_game.records.summary import RunRecord
 from simple_game.records.video import TRAIN_CLIP_SECONDS, record_clip, video_fps
 from simple_game.training.progress import Stopwatch, plural
+from simple_game.training.tally import play_tally
 
 if TYPE_CHECKING:
-    from omegaconf import DictConfig
     from stable_baselines3.common.base_class import BaseAlgorithm
     from stable_baselines3.common.vec_env import VecEnv
 
@@ -52,14 +53,19 @@ class Evaluator:
     """Plays ``n_games`` full games with a model and stores the result in the run's record."""
 
     env: VecEnv  # full games, unclipped scores (make_env(..., evaluation=True))
+    env_cfg: DictConfig  # the run's env group: game, frame cap, how training rewards are seen
     n_games: int
     deterministic: bool
     epsilon: float  # Q-learners' chance of a random action (model/acting.py)
-    seed: int  # of the games and of Q-learners' random actions: the same in every evaluation
-    max_frames: int  # env.max_frames_per_episode: a game this long was cut, not finished
+    seed: int  # of the games and of the agent's random numbers: the same in every evaluation
     record: RunRecord
     paths: RunPaths
     stopwatch: Stopwatch
+
+    @property
+    def max_frames(self) -> int:
+        """env.max_frames_per_episode: a game this long was cut, not finished."""
+        return int(self.env_cfg.max_frames_per_episode)
 
     def __call__(self, model: BaseAlgorithm, other_games: bool = False) -> Score:
         """Evaluate ``model`` at its current step count.
@@ -75,6 +81,7 @@ class Evaluator:
         """
         seed = self.seed + self.env.num_envs if other_games else self.seed  # no seed shared
         agent, epsilon = evaluation_agent(model, self.deterministic, self.epsilon, seed)
+        tally = play_tally(agent, self.env_cfg, self.env.num_envs)
         self.env.seed(seed)
         rewards, lengths = evaluate_policy(
             agent,
@@ -82,10 +89,13 @@ class Evaluator:
             n_eval_episodes=self.n_games,
             deterministic=self.deterministic,
             return_episode_rewards=True,
+            callback=tally,
         )
         steps = model.num_timesteps
         wall_time_s = self.stopwatch.total()
-        is_best = self.record.add_evaluation(steps, rewards, lengths, wall_time_s, epsilon, seed)
+        is_best = self.record.add_evaluation(
+            steps, rewards, lengths, wall_time_s, epsilon, seed, tally.summary()
+        )
         if is_best:
             model.save(self.paths.best_model)
         if all_cut_at_cap(lengths, self.max_frames):  # Monitor counts raw frames

@@ -85,15 +85,15 @@ def train(cfg: DictConfig, paths: RunPaths, record: RunRecord) -> float:
             previous_s=record.wall_time_s if cfg.resume else 0.0, start_steps=model.num_timesteps
         )
         evaluator = Evaluator(
-            eval_env,
-            int(cfg.train.n_eval_episodes),
-            bool(cfg.train.eval_deterministic),
-            float(cfg.train.eval_epsilon),
-            int(cfg.seed) + EVAL_SEED_OFFSET,
-            int(cfg.env.max_frames_per_episode),
-            record,
-            paths,
-            stopwatch,
+            env=eval_env,
+            env_cfg=cfg.env,
+            n_games=int(cfg.train.n_eval_episodes),
+            deterministic=bool(cfg.train.eval_deterministic),
+            epsilon=float(cfg.train.eval_epsilon),
+            seed=int(cfg.seed) + EVAL_SEED_OFFSET,
+            record=record,
+            paths=paths,
+            stopwatch=stopwatch,
         )
         try:
             learn(cfg, paths, record, model, evaluator, share)  # 4. learn, with the callbacks

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from stable_baselines3 import DQN
 
-from simple_game.model.acting import EpsilonGreedy, evaluation_agent
+from simple_game.model.acting import EvaluationAgent, evaluation_agent
 from simple_game.records.paths import RunPaths
 from simple_game.records.summary import RunRecord
 from tests.conftest import TINY, read_summary, run_cli, tiny
@@ -24,7 +24,7 @@ def test_a_q_learner_with_a_high_training_epsilon_acts_greedily_at_the_stated_ep
     sb3_actions, _ = model.predict(obs, deterministic=False)
     assert np.mean(sb3_actions != greedy) > 0.3
     agent, epsilon = evaluation_agent(model, deterministic=False, epsilon=0.05, seed=0)
-    assert isinstance(agent, EpsilonGreedy) and epsilon == 0.05
+    assert isinstance(agent, EvaluationAgent) and epsilon == 0.05
     actions, _ = agent.predict(obs)
     assert np.mean(actions != greedy) < 0.1  # only the 5% random actions (half of them differ)
     greedy_agent, zero = evaluation_agent(model, deterministic=True, epsilon=0.05)
@@ -36,7 +36,10 @@ def test_an_actor_critic_is_evaluated_as_it_is(tmp_path: Path) -> None:
 
     model = PPO("MlpPolicy", "CartPole-v1", n_steps=64, device="cpu")
     agent, epsilon = evaluation_agent(model, deterministic=False, epsilon=0.05)
-    assert agent is model and epsilon is None
+    assert agent.model is model and agent.epsilon is None and epsilon is None  # no epsilon
+    obs = np.random.default_rng(0).normal(size=(8, 4)).astype(np.float32)
+    greedy, _ = model.predict(obs, deterministic=True)
+    assert np.array_equal(agent.predict(obs, deterministic=True)[0], greedy)
 
 
 def test_after_a_resume_a_worse_evaluation_does_not_replace_the_best(tmp_path: Path) -> None:
@@ -66,7 +69,7 @@ def test_a_resumed_run_evaluates_on_the_fresh_runs_step_grid(tmp_path: Path) -> 
     from simple_game.training.evaluation import Evaluator, PeriodicEvaluation
 
     record = RunRecord(tmp_path)
-    evaluator = Evaluator(None, 1, False, 0.01, 0, 1000, record, RunPaths(tmp_path), None)  # type: ignore[arg-type]
+    evaluator = Evaluator(None, None, 1, False, 0.01, 0, record, RunPaths(tmp_path), None)  # type: ignore[arg-type]
     evaluation = PeriodicEvaluation(evaluator, eval_freq=100_000)
     checkpoints = AtomicCheckpointCallback(tmp_path, "ppo", 50_000, 3, with_replay_buffer=False)
     for callback in (evaluation, checkpoints):
