@@ -16,7 +16,7 @@ from omegaconf import DictConfig
 
 from simple_game.config.groups import CONF_DIR
 from simple_game.config.preflight import preflight
-from simple_game.config.resume import expand_resume
+from simple_game.config.resume import check_resumed_config, expand_resume
 from simple_game.errors import EXIT_INTERRUPTED, Interrupted, UserError, exit_for
 from simple_game.training.sweep_summary import RememberSweepDir, summary_line
 
@@ -46,6 +46,8 @@ def main() -> None:
         argv = expand_resume(sys.argv[1:])
         cfg = preflight(argv)
         if cfg is not None:
+            if cfg.resume:
+                check_resumed_config(cfg, sys.argv[1:])
             check_machine(cfg)
     except UserError as err:
         exit_for(err)

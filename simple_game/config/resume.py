@@ -4,6 +4,15 @@ The saved ``.hydra/overrides.yaml`` already describes the run, so the user types
 the directory (plus, optionally, a bigger ``train.total_timesteps``). This module checks the
 directory and turns the command line into the original overrides, aimed at the same
 directory, before Hydra starts.
+
+What a resume keeps and what it may change: the model continues from its checkpoint, and
+SB3's ``load`` restores the hyperparameters saved with it (learning rate, clip range, gamma,
+...). So everything that decides what is learned (``algo.*``, ``policy.*``, ``env.*``,
+``seed``) stays as the run trained it: a new value would be written into the run's record
+but never used, and :func:`check_resumed_config` refuses it. ``train.*`` (the budget, the
+evaluations, checkpoints, a time limit or target), ``hardware.*``, ``note`` and ``report``
+may change. A new budget also moves every schedule, which are fractions of it: a note says by
+how much.
 """
 
 from __future__ import annotations
@@ -18,7 +27,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 from simple_game.config.groups import GROUPS
 from simple_game.errors import UserError
 from simple_game.records.checkpoints import check_checkpoint, list_checkpoints
-from simple_game.records.paths import RunPaths
+from simple_game.records.paths import RunPaths, not_a_run
 from simple_game.records.summary import read_summary
 
 RESUME_KEY = "resume"
@@ -31,16 +40,9 @@ def _key(override: str) -> str:
 def check_resume_dir(value: str, overrides: Sequence[str]) -> Path:
     """The run directory to resume, after checking it can be resumed with ``overrides``."""
     run_dir = Path(value).expanduser().resolve()
-    if not run_dir.is_dir():
-        what = "a file, not a run directory" if run_dir.exists() else "no such directory"
-        raise UserError(f"resume={value}: {what}", key="resume")
     paths = RunPaths(run_dir)
     if not paths.hydra_config.exists() or not paths.hydra_overrides.exists():
-        raise UserError(
-            f"resume={value}: not a run directory (no .hydra/config.yaml and "
-            ".hydra/overrides.yaml in it)",
-            key="resume",
-        )
+        raise UserError(not_a_run("resume", value, run_dir), key="resume")
     checkpoints = list_checkpoints(run_dir)
     if not checkpoints:
         raise UserError(
@@ -72,13 +74,8 @@ def check_resume_dir(value: str, overrides: Sequence[str]) -> Path:
             key="train.total_timesteps",
         ) from None
     done, planned = checkpoints[-1][0], int(saved.train.total_timesteps)
-    if done < budget < planned:  # allowed (a shorter run), but its schedules change: say so
-        print(
-            f"note: that run planned {planned:,} steps; its schedules (learning rate, "
-            f"exploration) are fractions of the budget, so from here on they follow "
-            f"train.total_timesteps={budget:,}",
-            file=sys.stderr,
-        )
+    if done < budget != planned:  # allowed, but its schedules move: say so, with numbers
+        print(schedule_note(saved.algo, done, planned, budget), file=sys.stderr)
     if budget <= done:
         finished = summary.get("status") == "completed"
         raise UserError(
@@ -89,6 +86,85 @@ def check_resume_dir(value: str, overrides: Sequence[str]) -> Path:
             key="train.total_timesteps",
         )
     return run_dir
+
+
+def schedule_note(algo: DictConfig, done: int, planned: int, budget: int) -> str:
+    """What a new budget does to the schedules at the step the run resumes from.
+
+    SB3 computes each schedule from ``progress_remaining = 1 - steps / budget`` (the learning
+    rate and PPO's clip range: a ``LinearSchedule``; DQN's epsilon: a linear decay over
+    ``exploration_fraction`` of the budget), so a larger budget moves them back towards their
+    start and a smaller one towards their end.
+    """
+    moves = []
+    for key, word in (("learning_rate", "learning rate"), ("clip_range", "clip range")):
+        then, now = (_schedule(algo.get(key), 1 - done / b) for b in (planned, budget))
+        if then is not None and now is not None and then != now:
+            moves.append(f"the {word} from {then:.3g} to {now:.3g}")
+    if algo.get("exploration_fraction") is not None:
+        then, now = (_epsilon(algo, 1 - done / b) for b in (planned, budget))
+        if then != now:
+            moves.append(f"epsilon from {then:.3g} to {now:.3g}")
+    return (
+        f"note: that run planned {planned:,} steps; its schedules are fractions of the budget, so "
+        f"with train.total_timesteps={budget:,} they move at {done:,} steps: "
+        + ("; ".join(moves) if moves else "none of them changes")
+    )
+
+
+def _schedule(node: object, progress_remaining: float) -> float | None:
+    """A schedule's value (a constant, or a config with ``_target_``), None if not numeric."""
+    if isinstance(node, int | float):
+        return float(node)
+    if isinstance(node, DictConfig) and "_target_" in node:
+        from hydra.utils import instantiate
+
+        return float(instantiate(node)(progress_remaining))
+    return None
+
+
+def _epsilon(algo: DictConfig, progress_remaining: float) -> float:
+    """SB3's ``get_linear_fn`` for DQN's exploration rate."""
+    start = float(algo.get("exploration_initial_eps", 1.0))
+    end, fraction = float(algo.exploration_final_eps), float(algo.exploration_fraction)
+    progress = 1 - progress_remaining
+    return end if progress > fraction else start + progress * (end - start) / fraction
+
+
+# What decides what a run learns; the checkpoint keeps it (see the module docstring).
+LEARNING_KEYS = ("algo", "policy", "env", "seed")
+
+
+def check_resumed_config(cfg: DictConfig, typed: Sequence[str]) -> None:
+    """Refuse a resume whose config would differ from the run's in what it learns with.
+
+    ``cfg`` is the composed config of the resume, ``typed`` the overrides the user typed. A
+    difference the user did not type comes from conf/ files changed since the run.
+    """
+    saved = OmegaConf.load(RunPaths(Path(str(cfg.resume))).hydra_config)
+    for section in LEARNING_KEYS:
+        for key, now, then in _differences(section, cfg.get(section), saved.get(section)):
+            asked = any(key == _key(o) or key.startswith(_key(o) + ".") for o in typed)
+            source = "" if asked else " (conf/ changed since that run)"
+            raise UserError(
+                f"resume={cfg.resume}: {key}={now}{source}, but that run trained with "
+                f"{key}={then}; a resume continues with what it trained with (the checkpoint "
+                "keeps it): drop the override, or start a new run to change it",
+                key=key,
+            )
+
+
+def _differences(key: str, now: object, then: object) -> list[tuple[str, object, object]]:
+    """(key, new value, saved value) of every leaf where two (resolved) configs differ."""
+    now = OmegaConf.to_container(now, resolve=True) if isinstance(now, DictConfig) else now
+    then = OmegaConf.to_container(then, resolve=True) if isinstance(then, DictConfig) else then
+    if isinstance(now, dict) and isinstance(then, dict):
+        return [
+            diff
+            for k in sorted({*now, *then}, key=str)
+            for diff in _differences(f"{key}.{k}", now.get(k), then.get(k))
+        ]
+    return [] if now == then else [(key, now, then)]
 
 
 def _load(path: Path, value: str) -> DictConfig | ListConfig:

@@ -150,6 +150,6 @@ def not_a_run(key: str, value: str, folder: Path) -> str:
     inside = runs_inside(folder)
     if not inside:
         return f"{key}={value}: not a run directory (no .hydra/config.yaml in it)"
-    shown = ", ".join(str(p) for p in inside[-3:])
-    more = f" (and {len(inside) - 3} older)" if len(inside) > 3 else ""
+    shown = ", ".join(str(Path(value) / p.relative_to(folder)) for p in inside[-3:])
+    more = f" (and {len(inside) - 3} more)" if len(inside) > 3 else ""
     return f"{key}={value}: a folder of {len(inside)} runs, not a run; pick one: {shown}{more}"

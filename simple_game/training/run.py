@@ -236,7 +236,8 @@ def learn(
         model.learn(
             total_timesteps=max(total - model.num_timesteps, 0),
             callback=CallbackList(callbacks),
-            progress_bar=bool(cfg.train.progress_bar),
+            # SB3's bar counts steps; with a time limit, make_callbacks adds one of minutes
+            progress_bar=bool(cfg.train.progress_bar) and cfg.train.max_minutes is None,
             tb_log_name=cfg.algo.name,
             reset_num_timesteps=not cfg.resume,
         )
@@ -284,7 +285,7 @@ def make_callbacks(
     from simple_game.training.checkpoints import AtomicCheckpointCallback, checkpoint_every
     from simple_game.training.evaluation import PeriodicEvaluation
     from simple_game.training.logger import QValueLogger
-    from simple_game.training.progress import ProgressReportCallback
+    from simple_game.training.progress import ProgressReportCallback, TimeLimitProgressBar
     from simple_game.training.sharing import ShareCpuCallback
     from simple_game.training.stopping import StopAfterMinutes, StopOnRequestCallback
 
@@ -294,6 +295,10 @@ def make_callbacks(
         callbacks.append(PeriodicEvaluation(evaluator, int(cfg.train.eval_freq), after_eval))
     if cfg.train.max_minutes is not None:
         callbacks.append(StopAfterMinutes(evaluator.stopwatch, float(cfg.train.max_minutes)))
+        if cfg.train.progress_bar:
+            callbacks.append(
+                TimeLimitProgressBar(evaluator.stopwatch, float(cfg.train.max_minutes))
+            )
     every = checkpoint_every(cfg.train.checkpoint_freq, int(cfg.train.total_timesteps))
     if every > 0:
         callbacks.append(

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 # How often a training recounts the others: often enough to react within a few seconds.
 RECOUNT_S = 2.0
+SAY_EVERY_S = 60.0  # and how often, at most, it tells the console of a new share
 
 
 def registry_dir() -> Path:
@@ -59,6 +60,7 @@ class CpuShare:
         self._file: IO[bytes] | None = None
         self.threads = 0
         self.most_seen = 0  # the most trainings counted at once (this one included)
+        self.said, self.said_at = 0, float("-inf")  # the thread count last told, and when
 
     def __enter__(self) -> CpuShare:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -97,21 +99,35 @@ class CpuShare:
         return live
 
     def adjust(self) -> int:
-        """Give torch this training's share of the cores; returns the thread count."""
-        others = self.live_trainings()
-        self.most_seen = max(self.most_seen, others)
-        threads = max(1, self.cores // max(others, 1))
+        """Give torch this training's share of the cores; returns the thread count.
+
+        The share follows other trainings within seconds, but the console hears of it at most
+        once a minute (:data:`SAY_EVERY_S`), with the count as it then stands: a test suite or a
+        sweep starting and ending trainings would otherwise print a line every few seconds.
+        """
+        trainings = self.live_trainings()
+        self.most_seen = max(self.most_seen, trainings)
+        threads = max(1, self.cores // max(trainings, 1))
         if threads != self.threads:
             th.set_num_threads(threads)
-            if self.threads:  # the first choice is part of the start-up lines
-                log.info(
-                    "%s now share this machine's %d cores: torch uses %s.",
-                    plural(others, "training"),
-                    self.cores,
-                    plural(threads, "thread"),
-                )
+            if not self.threads:  # the first choice is part of the start-up lines
+                self.said = threads
             self.threads = threads
+        now = time.monotonic()
+        if self.threads != self.said and now - self.said_at >= SAY_EVERY_S:
+            self.said, self.said_at = self.threads, now
+            log.info(sharing_line(trainings, self.cores, self.threads))
         return threads
+
+
+def sharing_line(trainings: int, cores: int, threads: int) -> str:
+    """``"2 trainings now share this machine's 2 cores: torch uses 1 thread."``"""
+    who = (
+        f"This training now has the machine's {cores} cores to itself"
+        if trainings <= 1
+        else f"{trainings} trainings now share this machine's {cores} cores"
+    )
+    return f"{who}: torch uses {plural(threads, 'thread')}."
 
 
 class ShareCpuCallback(BaseCallback):

@@ -86,6 +86,7 @@ KNOWN_TERMS = {
     "gradient clipping",
     "seed",
     "t statistic",
+    "prediction bound",
     "episode",
     "timestep",
 }

@@ -14,14 +14,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+import torch as th
 from omegaconf import OmegaConf
 from stable_baselines3 import PPO
 from stable_baselines3.common.utils import set_random_seed
 
 from simple_game.envs.build import make_env
 from simple_game.evaluate import evaluate
-from simple_game.evaluate.result import format_report
+from simple_game.evaluate.result import format_header, format_report
 from simple_game.records import scores
 from tests.conftest import eval_cfg, run_cli
 
@@ -82,14 +84,20 @@ def test_matches_an_independent_loop_over_the_same_model(tiny_run: Path) -> None
     seed = 123
     result = evaluate(eval_cfg(f"run={tiny_run}", "checkpoint=final", "episodes=2", f"seed={seed}"))
 
-    # The same games by hand: the run's env, full games, sampled actions, same seeds.
+    # The same games by hand: the run's env, full games, actions sampled from the policy's
+    # probabilities with the evaluation's seed (the first action whose cumulative probability
+    # passes a uniform draw), same game seeds.
     run_cfg = OmegaConf.load(tiny_run / ".hydra" / "config.yaml")
     set_random_seed(seed)
     venv = make_env(run_cfg.env, n_envs=1, seed=seed, evaluation=True)
     model = PPO.load(tiny_run / "final_model.zip", device="cpu")
+    rng = np.random.default_rng(seed)
     obs, games = venv.reset(), []
     while len(games) < 2:
-        action, _ = model.predict(obs, deterministic=False)
+        with th.no_grad():
+            tensor, _ = model.policy.obs_to_tensor(obs)
+            probs = model.policy.get_distribution(tensor).distribution.probs.numpy()
+        action = np.minimum((probs.cumsum(axis=1) < rng.random((1, 1))).sum(axis=1), 3)
         obs, _, dones, infos = venv.step(action)
         if dones[0]:
             games.append(float(infos[0]["episode"]["r"]))
@@ -108,7 +116,28 @@ def test_random_agent_on_a_runs_game(tiny_run: Path) -> None:
     result = evaluate(eval_cfg(f"run={tiny_run}", "agent=random", "episodes=2"))
     assert (result["agent"], result["checkpoint"], result["algo"]) == ("random", "random", None)
     assert Path(result["file"]).parent == tiny_run / "evaluations"
-    assert "random agent on breakout" in format_report(result)
+    assert "random agent on breakout" in format_header(result)
+    assert sum(result["action_counts"].values()) == sum(result["episode_steps"])
+    assert result["predicted_value"] is None and result["policy_entropy"] is None
+
+
+def test_the_console_names_the_evaluation_first_and_the_actions_chosen_last(
+    tiny_run: Path, tmp_path: Path
+) -> None:
+    result = run_cli([f"run={tiny_run}", "episodes=2"], tmp_path, "simple_game.evaluate")
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = result.stdout
+    assert out.index("Evaluating ppo on breakout") < out.index("game 1 of 2") < out.index("score ")
+    assert "A.L.E" not in out + result.stderr  # the emulator's banner is silenced
+    assert "actions chosen over" in out and "policy entropy" in out
+    saved = next(line.split("saved ", 1)[1] for line in out.splitlines() if "  saved " in line)
+    data = json.loads(Path(saved).read_text())
+    assert list(data["action_counts"]) == ["NOOP", "FIRE", "RIGHT", "LEFT"]  # ALE's Breakout
+    assert sum(data["action_counts"].values()) == sum(data["episode_steps"])
+    for name, count in data["action_counts"].items():
+        assert f"{name}" in out and f"{count / sum(data['episode_steps']):6.1%}" in out
+    assert 0 < data["policy_entropy"] <= np.log(4) + 1e-6
+    assert data["value_steps"] > 0 and data["predicted_value"] is not None
 
 
 def test_random_baseline_without_a_run(workdir: Path) -> None:

@@ -7,12 +7,15 @@ check the mechanism: the count of live trainings, and forgetting those that died
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 from pathlib import Path
 
+import pytest
 import torch as th
 
-from simple_game.training.sharing import CpuShare
+from simple_game.training import sharing
+from simple_game.training.sharing import CpuShare, sharing_line
 
 
 def test_two_trainings_get_half_the_cores_each_and_one_alone_gets_all(tmp_path: Path) -> None:
@@ -52,3 +55,29 @@ def test_more_trainings_than_cores_still_get_one_thread(tmp_path: Path) -> None:
         th.set_num_threads(threads_before)
         for handle in holders:
             handle.close()
+
+
+def test_trainings_coming_and_going_are_told_at_most_once_a_minute(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr(sharing.time, "monotonic", lambda: clock[0])
+    threads_before = th.get_num_threads()
+    caplog.set_level(logging.INFO, logger=sharing.__name__)
+    try:
+        with CpuShare(tmp_path, cores=2) as share:
+            share.adjust()  # the start-up choice: not a console line
+            for _ in range(12):  # another training starts and ends every 10 s for 2 minutes
+                with CpuShare(tmp_path, cores=2):
+                    clock[0] += 5
+                    assert share.adjust() == 1  # the share itself follows at once
+                clock[0] += 5
+                assert share.adjust() == 2
+    finally:
+        th.set_num_threads(threads_before)
+    lines = [r.getMessage() for r in caplog.records]
+    assert 1 <= len(lines) <= 2, lines  # 12 changes in 2 minutes, told at most once a minute
+    assert lines[0] == "2 trainings now share this machine's 2 cores: torch uses 1 thread."
+    assert sharing_line(1, 2, 2) == (
+        "This training now has the machine's 2 cores to itself: torch uses 2 threads."
+    )
