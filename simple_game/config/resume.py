@@ -73,9 +73,7 @@ def check_resume_dir(value: str, overrides: Sequence[str]) -> Path:
             f"train.total_timesteps={asked}: must be a whole number >= 1",
             key="train.total_timesteps",
         ) from None
-    done, planned = checkpoints[-1][0], int(saved.train.total_timesteps)
-    if done < budget != planned:  # allowed, but its schedules move: say so, with numbers
-        print(schedule_note(saved.algo, done, planned, budget), file=sys.stderr)
+    done = checkpoints[-1][0]
     if budget <= done:
         finished = summary.get("status") == "completed"
         raise UserError(
@@ -136,12 +134,14 @@ LEARNING_KEYS = ("algo", "policy", "env", "seed")
 
 
 def check_resumed_config(cfg: DictConfig, typed: Sequence[str]) -> None:
-    """Refuse a resume whose config would differ from the run's in what it learns with.
+    """Refuse a resume whose config would differ from the run's in what it learns with, then
+    say how a new budget moves the schedules (:func:`schedule_note`).
 
     ``cfg`` is the composed config of the resume, ``typed`` the overrides the user typed. A
     difference the user did not type comes from conf/ files changed since the run.
     """
-    saved = OmegaConf.load(RunPaths(Path(str(cfg.resume))).hydra_config)
+    run_dir = Path(str(cfg.resume))
+    saved = OmegaConf.load(RunPaths(run_dir).hydra_config)
     for section in LEARNING_KEYS:
         for key, now, then in _differences(section, cfg.get(section), saved.get(section)):
             asked = any(key == _key(o) or key.startswith(_key(o) + ".") for o in typed)
@@ -152,6 +152,10 @@ def check_resumed_config(cfg: DictConfig, typed: Sequence[str]) -> None:
                 "keeps it): drop the override, or start a new run to change it",
                 key=key,
             )
+    done, planned = list_checkpoints(run_dir)[-1][0], int(saved.train.total_timesteps)
+    budget = int(cfg.train.total_timesteps)
+    if budget != planned:  # allowed, but its schedules move: say so, with numbers
+        print(schedule_note(saved.algo, done, planned, budget), file=sys.stderr)
 
 
 def _differences(key: str, now: object, then: object) -> list[tuple[str, object, object]]:

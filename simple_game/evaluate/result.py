@@ -83,18 +83,18 @@ def format_report(result: dict[str, Any]) -> str:
 def format_actions(result: dict[str, Any]) -> list[str]:
     """How often each action was chosen, as a bar per action, and (actor-critics) how
     undecided the policy was: "it never presses FIRE" at a glance."""
-    counts: dict[str, int] = result.get("action_counts") or {}
-    total = sum(counts.values())
+    names, counts = result.get("action_names") or [], result.get("action_counts") or []
+    total = sum(counts)
     if not total:
         return []
     lines = ["", f"  actions chosen over {plural(total, 'agent step')}:"]
-    width = max(len(name) for name in counts)
-    for name, n in counts.items():
+    width = max(len(name) for name in names)
+    for name, n in zip(names, counts, strict=True):
         share = n / total
         lines.append(f"    {name:<{width}}  {share:6.1%}  {'#' * round(40 * share)}")
     entropy = result.get("policy_entropy")
     if entropy is not None:
-        uniform = math.log(len(counts))
+        uniform = math.log(len(names))
         lines.append(
             f"  policy entropy {entropy:.2f} nats on average ({entropy / uniform:.0%} of a "
             f"uniform policy's {uniform:.2f}: 0 = always sure, 100% = picks at random)"

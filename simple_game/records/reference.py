@@ -59,7 +59,8 @@ def _hit(run_dir: Path) -> dict[str, Any]:
     curve pools a final evaluation of the same weights into that point and may dip below."""
     from omegaconf import OmegaConf
 
-    target = OmegaConf.load(RunPaths(run_dir).hydra_config).train.get("target_score")
+    config = RunPaths(run_dir).hydra_config
+    target = OmegaConf.load(config).train.get("target_score") if config.exists() else None
     hit = None
     if target is not None:
         hit = next((e for e in read_evaluations(run_dir) if e["mean_reward"] >= target), None)

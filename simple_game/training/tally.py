@@ -89,9 +89,10 @@ class PlayTally:
 
     def summary(self) -> dict[str, Any]:
         """The fields an evaluation line (evaluations.jsonl) and evaluate's JSON file keep."""
-        counts = {name: self.actions.get(a, 0) for a, name in enumerate(self.action_names)}
+        # Two lists in the agent's action order (a JSON object's keys would be sorted by name).
         return {
-            "action_counts": counts,
+            "action_names": list(self.action_names),
+            "action_counts": [self.actions.get(a, 0) for a in range(len(self.action_names))],
             "policy_entropy": float(np.mean(self.entropies)) if self.entropies else None,
             "predicted_value": float(np.mean(self.predicted)) if self.predicted else None,
             "discounted_return": float(np.mean(self.paid)) if self.paid else None,

@@ -79,6 +79,15 @@ def finished_run(tmp_path_factory) -> Path:
     return workdir / "runs" / "done"
 
 
+@pytest.fixture(scope="module")
+def finished_dqn_run(tmp_path_factory) -> Path:
+    """A tiny completed DQN run with checkpoints."""
+    workdir = tmp_path_factory.mktemp("finished_dqn")
+    result = run_cli([*tiny("dqn"), "hydra.run.dir=runs/done"], workdir)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return workdir / "runs" / "done"
+
+
 def resume_case(finished_run: Path, workdir: Path, *args: str):
     copy = workdir / "old_run"
     shutil.copytree(finished_run, copy)
@@ -132,3 +141,56 @@ def test_resume_of_a_directory_that_is_no_run(workdir: Path) -> None:
     (workdir / "empty").mkdir()
     result = run_cli(["resume=empty"], workdir)
     assert_one_line_error(result, "resume=empty: not a run directory", workdir)
+
+
+@pytest.mark.parametrize(
+    ("algo", "override", "trained"),
+    [("ppo", "algo.learning_rate.start=0.0001", "algo.learning_rate.start=0.00025"),
+     ("dqn", "algo.learning_rate=0.001", "algo.learning_rate=0.0001")],
+)  # fmt: skip
+def test_resume_with_a_changed_hyperparameter_is_refused_and_the_record_kept(
+    algo: str, override: str, trained: str, request: pytest.FixtureRequest, workdir: Path
+) -> None:
+    # SB3's load restores the checkpoint's hyperparameters: the new value would have been
+    # written into .hydra/config.yaml and summary.json, but never used.
+    finished = request.getfixturevalue("finished_run" if algo == "ppo" else "finished_dqn_run")
+    copy = workdir / "old_run"
+    shutil.copytree(finished, copy)
+    config = (copy / ".hydra" / "config.yaml").read_bytes()
+    result = run_cli([f"resume={copy}", "train.total_timesteps=512", override], workdir)
+    assert_one_line_error(result, f"{override}, but that run trained with {trained}", workdir)
+    assert (copy / ".hydra" / "config.yaml").read_bytes() == config
+
+
+def test_resume_trains_with_what_its_record_says_and_says_how_the_schedules_move(
+    finished_run: Path, workdir: Path
+) -> None:
+    from stable_baselines3 import PPO
+
+    copy = workdir / "old_run"
+    shutil.copytree(finished_run, copy)
+    # The value it trained with may be repeated; the budget may grow.
+    args = [f"resume={copy}", "train.total_timesteps=512", "algo.learning_rate.start=0.00025"]
+    result = run_cli(args, workdir)
+    assert result.returncode == 0, result.stderr[-3000:]
+    # From 256 of 256 steps (the schedules' end) to 256 of 512 (their middle).
+    assert (
+        "note: that run planned 256 steps; its schedules are fractions of the budget, so with "
+        "train.total_timesteps=512 they move at 256 steps: the learning rate from 0 to 0.000125; "
+        "the clip range from 0 to 0.05"
+    ) in result.stderr
+    model = PPO.load(copy / "final_model.zip", device="cpu")
+    assert model.lr_schedule(1.0) == pytest.approx(2.5e-4)  # what .hydra/config.yaml says
+    assert "start: 0.00025" in (copy / ".hydra" / "config.yaml").read_text()
+
+
+def test_resume_of_a_folder_of_runs_names_them(finished_run: Path, workdir: Path) -> None:
+    for name in ("2026-01-01_10-00-00", "2026-01-02_10-00-00"):
+        shutil.copytree(finished_run, workdir / "runs" / "ppo_breakout" / name)
+    result = run_cli(["resume=runs/ppo_breakout"], workdir)
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line == (
+        "error: resume=runs/ppo_breakout: a folder of 2 runs, not a run; pick one: "
+        "runs/ppo_breakout/2026-01-01_10-00-00, runs/ppo_breakout/2026-01-02_10-00-00"
+    )

@@ -49,8 +49,8 @@ def test_returns_are_discounted_clipped_and_end_with_each_life() -> None:
     assert summary["discounted_return"] == pytest.approx((0.5 + 1 + 0 - 1) / 4)
     assert summary["predicted_value"] == pytest.approx((1.0 + 2.0 + 0.5 + 1.0) / 4)
     assert summary["value_steps"] == 4
-    assert summary["action_counts"] == {"NOOP": 1, "FIRE": 1, "RIGHT": 2}
-    assert sum(summary["action_counts"].values()) == len(STEPS)
+    assert summary["action_names"] == list(NAMES) and summary["action_counts"] == [1, 1, 2]
+    assert sum(summary["action_counts"]) == len(STEPS)
     assert summary["policy_entropy"] is None  # a Q-learner has no policy distribution
 
 
@@ -70,7 +70,7 @@ def test_a_game_cut_at_the_frame_cap_leaves_its_unpaid_steps_out() -> None:
     play_steps(tally, agent, cut)
     summary = tally.summary()
     assert summary["value_steps"] == 3  # the first life's; the cut one's return is unknown
-    assert sum(summary["action_counts"].values()) == 4  # every step's action still counts
+    assert sum(summary["action_counts"]) == 4  # every step's action still counts
 
 
 def test_a_random_agent_gets_its_actions_counted_and_nothing_else() -> None:
@@ -78,7 +78,7 @@ def test_a_random_agent_gets_its_actions_counted_and_nothing_else() -> None:
         object(), NAMES, gamma=0.99, clip_reward=True, life_ends_return=True, n_envs=1
     )
     tally({"i": 0, "actions": np.array([1]), "reward": 0.0, "done": False, "info": {}}, {})
-    assert tally.summary() == {"action_counts": {"NOOP": 0, "FIRE": 1, "RIGHT": 0},
+    assert tally.summary() == {"action_names": list(NAMES), "action_counts": [0, 1, 0],
                                "policy_entropy": None, "predicted_value": None,
                                "discounted_return": None, "value_steps": 0}  # fmt: skip
 
