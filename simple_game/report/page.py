@@ -7,6 +7,7 @@ new leaves experiments.md untouched.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable
 from datetime import timedelta
@@ -14,6 +15,9 @@ from urllib.parse import quote
 
 from simple_game.records.scores import human_normalized
 from simple_game.records.summary import STALE_AFTER
+from simple_game.report.comparison import compare
+from simple_game.report.comparison_section import comparison_section
+from simple_game.report.markdown import count, table
 from simple_game.report.runs import Run, Score, override_key
 from simple_game.report.studies import Study
 from simple_game.report.sweeps import Sweep
@@ -132,9 +136,11 @@ def _overview(games: list[str], runs: list[Run]) -> str:
         )
     header = ["Game", "Runs", "Best final", "Its steps", "Its time", "Human", "Run"]
     return (
-        "\n## At a glance\n\nThe best final score of each game, among its runs that trained at "
-        "least half as many steps as its longest: a short run's lucky score does not count.\n\n"
-        + _table(header, rows)
+        "\n## At a glance\n\nThe best final score of each game, the faster run first among "
+        "equal scores. Counted: the runs that reached their target score, and those that "
+        "trained at least half as many steps as the game's longest (a short run's lucky score "
+        "does not count). One run is one seed: each game's section compares set-ups across "
+        "their seeds.\n\n" + table(header, rows)
     )
 
 
@@ -143,6 +149,9 @@ def _game_section(game: str, runs: list[Run], plot: str | None) -> str:
     lines = [f"\n## {_title(game)}" + (f" (`{env_id}`)" if env_id else "") + "\n"]
     if plot:
         lines.append(f"\n![{game}: evaluation curves of all runs]({_href(plot)})\n")
+    # The runs the plot draws, so that set-ups have the names of its legend.
+    lines.append(comparison_section(compare([r for r in runs if r.curve])))
+    lines.append("\n### Every run\n")
     header = [
         "Started (UTC)", "Run", "Algo", "Policy", "Hyperparameters", "Seed", "Steps",
         "Wall time", "Steps/s", "Final", "Best", "Human", "Status", "Note", "Files",
@@ -167,7 +176,7 @@ def _game_section(game: str, runs: list[Run], plot: str | None) -> str:
         ]
         for run in sorted(runs, key=lambda r: (r.started, r.path), reverse=True)
     ]
-    return "".join(lines) + "\n" + _table(header, rows)
+    return "".join(lines) + "\n" + table(header, rows)
 
 
 def _sweep_section(sweep: Sweep) -> str:
@@ -210,7 +219,7 @@ def _sweep_section(sweep: Sweep) -> str:
         for rank, job in enumerate(ranked, 1)
     ]
     header = ["Rank", "Job", "Swept values", "Final", "Best", "Human", "Steps", "Status"]
-    return "".join(lines) + "\n" + _table(header, rows)
+    return "".join(lines) + "\n" + table(header, rows)
 
 
 def _study_section(study: Study) -> str:
@@ -239,30 +248,28 @@ def _study_section(study: Study) -> str:
         [str(t.number), f"{t.value:.4g}", _code_list(f"{k}={v}" for k, v in t.params)]
         for t in study.top
     ]
-    return "".join(lines) + "\nTop trials:\n\n" + _table(["Trial", "Value", "Parameters"], rows)
+    return "".join(lines) + "\nTop trials:\n\n" + table(["Trial", "Value", "Parameters"], rows)
 
 
 def _best_run(runs: list[Run]) -> Run | None:
-    """The best final score among runs trained at least half as long as the longest."""
+    """The run with the best final score, the faster one first among equals.
+
+    Counted: the runs that reached their target (they stopped because they were good
+    enough), and the runs that trained at least half as many steps as the game's longest
+    (a 512-step run's lucky score does not outrank a real one).
+    """
     scored = [r for r in runs if r.final is not None]
     longest = max((r.timesteps or 0 for r in scored), default=0)
-    comparable = [r for r in scored if (r.timesteps or 0) >= longest / 2]
-    return max(comparable, key=lambda r: (r.final.mean, r.path)) if comparable else None  # type: ignore[union-attr]
+    comparable = [r for r in scored if r.ended_by == "target" or (r.timesteps or 0) >= longest / 2]
+    return max(
+        comparable,
+        key=lambda r: (r.final.mean, -(r.wall_time_s or math.inf), r.path),  # type: ignore[union-attr]
+        default=None,
+    )
 
 
 def _swept_values(run: Run, swept: dict[str, list[str]]) -> list[str]:
     return [o for o in run.overrides if override_key(o) in swept]
-
-
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines) + "\n"
-
-
-def _cell(text: str) -> str:
-    """A table cell: a `|` would end the cell and a newline the row, so neither survives."""
-    return " ".join(text.split()).replace("|", "\\|")
 
 
 def _title(game: str) -> str:
@@ -308,18 +315,10 @@ def _human(run: Run) -> str:
 
 
 def _steps(run: Run) -> str:
-    done = "" if run.timesteps is None else _count(run.timesteps)
+    done = "" if run.timesteps is None else count(run.timesteps)
     if run.total_timesteps and run.timesteps != run.total_timesteps:
-        return f"{done or '?'} of {_count(run.total_timesteps)}"
+        return f"{done or '?'} of {count(run.total_timesteps)}"
     return done
-
-
-def _count(n: int) -> str:
-    """``256`` -> ``"256"``, ``12_345`` -> ``"12.3k"``, ``10_000_000`` -> ``"10M"``."""
-    for scale, unit in ((1_000_000, "M"), (1_000, "k")):
-        if abs(n) >= scale:
-            return f"{n / scale:.3g}{unit}"
-    return str(n)
 
 
 def _duration(seconds: float | None) -> str:

@@ -23,7 +23,7 @@ from simple_game.records.evaluations import (
     scored_lines,
 )
 from simple_game.records.paths import OPTUNA_RESULTS_FILE, SWEEP_CONFIG_FILE, RunPaths
-from simple_game.records.summary import is_stale, read_overrides, read_summary
+from simple_game.records.summary import ended_by, is_stale, read_overrides, read_summary
 
 # Where Hydra puts runs, relative to the directory the user launched from (conf/config.yaml).
 RUN_ROOTS = ("runs", "multirun")
@@ -105,6 +105,9 @@ class Run:
     sweep: str | None  # the sweep directory for multirun jobs
     learning_curve: str | None  # links to files other tools write into the run directory
     video: str | None
+    ended_by: str | None = None  # how it ended: a key of records.summary.ENDINGS
+    target_score: float | None = None  # train.target_score of its config (None: no target)
+    reached: CurvePoint | None = None  # the first evaluation whose mean reached the target
 
     @property
     def hyperparameters(self) -> list[str]:
@@ -176,6 +179,7 @@ def read_run(root: Path, run_dir: Path, now: datetime) -> Run:
         status = "stale"
     if summary.get("error"):
         problem = str(summary["error"])
+    target = _target_score(run_dir)
 
     rel = run_dir.relative_to(root)
     return Run(
@@ -202,6 +206,9 @@ def read_run(root: Path, run_dir: Path, now: datetime) -> Run:
         sweep=_sweep_of(root, run_dir),
         learning_curve=_existing(run_dir, rel, RunPaths(run_dir).learning_curve.name),
         video=_latest_video(run_dir, rel),
+        ended_by=ended_by(summary, now),
+        target_score=target,
+        reached=_reached(lines, target),
     )
 
 
@@ -282,6 +289,35 @@ def _curve(lines: list[ScoredLine]) -> tuple[CurvePoint, ...]:
                    sum(p.games) / len(p.games))
         for p in pool_by_steps(lines)
     )  # fmt: skip
+
+
+def _target_score(run_dir: Path) -> float | None:
+    """``train.target_score`` of the run's saved config; None without one (or no config).
+
+    Read with PyYAML's C loader: the report reads one per run, and OmegaConf takes 15 times
+    as long. The key is a plain number (recipes and overrides set it), never interpolated.
+    """
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        with open(RunPaths(run_dir).hydra_config) as f:
+            config = yaml.load(f, Loader=loader)
+        return _float_or_none(config["train"]["target_score"])
+    except (OSError, yaml.YAMLError, KeyError, TypeError):
+        return None
+
+
+def _reached(lines: list[ScoredLine], target: float | None) -> CurvePoint | None:
+    """The first evaluation whose mean reached ``target`` (training stops there: SB3's
+    ``StopTrainingOnRewardThreshold`` compares with >=), as steps, minutes and score."""
+    if target is None:
+        return None
+    for steps, mean, e in lines:
+        if mean >= target:
+            seconds = _float_or_none(e.get("wall_time_s"))
+            return CurvePoint(steps, None if seconds is None else seconds / 60, mean)
+    return None
 
 
 def _final_score(summary: dict[str, Any], history: History) -> Score | None:
