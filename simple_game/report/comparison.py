@@ -96,8 +96,8 @@ def compare(runs: list[Run]) -> Comparison:
     target. Every pair is compared when there are at most :data:`MAX_ALL_PAIRS` set-ups;
     beyond that (a sweep of many settings) each set-up is compared with the best.
     """
-    names = dict(zip((id(r) for r in runs), setup_names(runs), strict=True))
-    setups = [_setup(names[id(group[0])], group) for group in by_setup(runs).values()]
+    names = dict(zip((r.path for r in runs), setup_names(runs), strict=True))
+    setups = [_setup(names[group[0].path], group) for group in by_setup(runs).values()]
     compared = sorted(
         (s for s in setups if s.final is not None),
         key=lambda s: (-s.final.iqm.estimate, _minutes_rank(s), s.name),  # type: ignore[union-attr]

@@ -176,7 +176,7 @@ def figure(game: str, runs: list[Run]) -> Figure:
     references = [load_reference(r) for r in recipes]
     band_colors = _band_colors(runs, recipes)
     colors = setup_colors(runs)
-    names = dict(zip(map(id, runs), setup_names(runs), strict=True))
+    names = dict(zip((r.path for r in runs), setup_names(runs), strict=True))
     looks = _looks(runs)
     others = [r for r in runs if setup_key(r) not in pooled]
     legend_tuples: dict[Artist, tuple[Artist, Artist]] = {}
@@ -184,7 +184,7 @@ def figure(game: str, runs: list[Run]) -> Figure:
         for reference in filter(None, references):
             draw_reference(ax, reference, column, band_colors[reference["recipe"]])
         for key, group in pooled.items():
-            label = f"{names[id(group[0])]}: IQM of {len(group)} runs, 95% CI"
+            label = f"{names[group[0].path]}: IQM of {len(group)} runs, 95% CI"
             line, shade = _draw_setup(ax, group, column, colors[key], label)
             legend_tuples[line] = (shade, line)
         if len(pooled) + len(others) <= MAX_LEGEND_ENTRIES:
@@ -251,21 +251,21 @@ def _draw_setup(
     return line, shade
 
 
-def _looks(runs: list[Run]) -> dict[int, tuple[str, str, str, str]]:
-    """(legend text, colour, line style, marker) of each run (by ``id``), decided among all
+def _looks(runs: list[Run]) -> dict[str, tuple[str, str, str, str]]:
+    """(legend text, colour, line style, marker) of each run (by path), decided among all
     the runs of the plot."""
     return {
-        id(run): (text, *style)
+        run.path: (text, *style)
         for run, text, style in zip(runs, labels(runs), _styles(runs), strict=True)
     }
 
 
 def _draw_each_run(
-    ax: Axes, runs: list[Run], column: int, looks: dict[int, tuple[str, str, str, str]]
+    ax: Axes, runs: list[Run], column: int, looks: dict[str, tuple[str, str, str, str]]
 ) -> None:
     """Few runs: one line each, in its set-up's colour and its own style, each in the legend."""
     for run in runs:
-        text, color, line, marker = looks[id(run)]
+        text, color, line, marker = looks[run.path]
         x, y = _points(run, column)
         ax.plot(x, y, color=color, linestyle=line, marker=marker, markersize=3, linewidth=1.5,
                 label=text)  # fmt: skip
@@ -275,7 +275,7 @@ def _draw_bundles(
     ax: Axes,
     runs: list[Run],
     column: int,
-    names: dict[int, str],
+    names: dict[str, str],
     colors: dict[SetupKey, str],
 ) -> None:
     """Many runs: one translucent bundle (a LineCollection draws fast) and one legend entry
@@ -288,7 +288,7 @@ def _draw_bundles(
     for color, group in bundles.items():
         curves = [list(zip(*_points(r, column), strict=True)) for r in group]
         ax.add_collection(LineCollection(curves, colors=color, linewidths=1, alpha=0.5))
-        setups = {names[id(r)] for r in group}
+        setups = {names[r.path] for r in group}
         what = setups.pop() if len(setups) == 1 else f"{len(setups)} set-ups"
         n = len(group)
         ax.plot([], [], color=color, label=f"{what} ({n} run{'' if n == 1 else 's'})")
