@@ -9,18 +9,11 @@ from simple_game.report.comparison import Comparison, Measure, SetUp
 from simple_game.report.markdown import count, table
 from simple_game.report.statistics import MIN_RUNS, Interval
 
-INTRO = f"""\
-Set-ups with {MIN_RUNS} or more finished runs (runs that differ only by seed), compared over
-their runs: the **IQM** (interquartile mean, the mean of the middle half of the runs) and
-the **median**, each with its **95% bootstrap confidence interval** in brackets. **Final**
-is each run's last evaluation (the final model, on games that did not decide when it
-stopped). **Minutes** and **steps to the target** are when an evaluation first averaged the
-run's `train.target_score`; a run that finished without reaching it counts as never (∞),
-and a statistic its middle runs make ∞ is shown as "> x", x being the statistic with those
-runs counted where they stopped. Minutes are on the machine each run trained on. With 3
-runs an interval cannot reach past the lowest and highest run: the spread of more seeds
-would be wider.
-"""
+INTRO = (
+    f"Set-ups with {MIN_RUNS} or more finished runs: IQM and median over their runs, 95% "
+    'bootstrap confidence interval in brackets; ∞: never reached the target, "> x": more '
+    "than x (see *How to read this page*).\n"
+)
 
 
 def comparison_section(comparison: Comparison) -> str:
@@ -32,10 +25,7 @@ def comparison_section(comparison: Comparison) -> str:
         parts.append("\n" + _setups_table(comparison.compared))
     if comparison.pairs:
         parts.append(
-            "\n**Probability of improvement**: the chance that a run of the first set-up beats "
-            "a run of the second (every run against every run, a tie counting half); 50% "
-            "means neither is better. [100%, 100%] says every run beat every run, not that "
-            "it is certain: with 3 runs a side that happens by chance 1 time in 20.\n\n"
+            "\nProbability of improvement: the chance that a run of A beats a run of B.\n\n"
             + _pairs_table(comparison)
         )
     if comparison.too_few:

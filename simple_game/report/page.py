@@ -40,15 +40,38 @@ how it works.
 HOW_TO_READ = f"""\
 ## How to read this page
 
-Each game has a plot and a table. The plot shows every run's **evaluation score** during
-training: the agent plays full games (all lives, real unclipped scores) every
-`train.eval_freq` steps, and each point is the mean over those games; the left panel
-against agent steps, the right one against minutes of training. Each set-up has its own
-colour and its seeds their own line styles, each named by what sets it apart (algorithm,
-changed hyperparameters, seed); a shaded band in a set-up's colour spans its recipe's
-measured reference runs (a broad pale line when the recipe has one measured run).
-Dotted and dashed lines mark a random player and a human tester where they fall inside the
-plotted range (the legend names them otherwise).
+Each game has a plot, a comparison of its set-ups and a table of its runs. The plot shows
+every run's **evaluation score** during training: the agent plays full games (all lives,
+real unclipped scores) every `train.eval_freq` steps, and each point is the mean over those
+games; the left panel against agent steps, the right one against minutes of training. A
+**set-up** is what runs were launched with, seed left out (algorithm, recipe, changed
+hyperparameters, budget); it keeps its colour as runs are added. A set-up with 3 or more
+runs is drawn as the **IQM** (interquartile mean: the mean of the middle half of its runs)
+over a shaded band, its **95% bootstrap confidence interval**, with its runs faint behind;
+IQM and band are drawn only where 3 of its runs have an evaluation, so they end where the
+third-last run stopped (a run stops at its target score). A set-up with fewer runs has one
+line per run, its seeds told apart by line style. A pale band (or broad pale line) in a
+set-up's colour spans its recipe's measured reference runs, lowest to highest, when the
+recipe is not already drawn with its own IQM band. Dotted and dashed lines mark a random
+player and a human tester where they fall inside the plotted range (the legend names them
+otherwise).
+
+The comparison takes each set-up's **finished** runs (they reached their target score,
+their time limit or their budget) and compares the set-ups with 3 or more; fewer are listed
+as too few for an interval. **Final** is each run's last evaluation: the final model on
+fresh games, not the lucky evaluation that crossed the target. **Minutes** and **steps to
+the target** are when an evaluation first averaged the run's `train.target_score` (minutes
+on the machine that trained it). A run that finished without reaching it counts as never
+(∞); a statistic its middle runs make ∞ reads "> x", x being the statistic with those runs
+counted where they stopped. Each **IQM** and **median** has its **95% bootstrap confidence
+interval** in brackets: the range the statistic takes when the runs are re-drawn at random.
+With 3 runs it is just their range, narrower than the truth; more seeds make it honest. The
+**probability of improvement** is the chance that a run of set-up A beats a run of set-up B
+(every run against every run, a tie counting half): 50% means neither is better, and
+100% [100%, 100%] means every run beat every run, which with 3 runs a side happens 1 time
+in 20 by chance alone. A single run, or a mean ± standard deviation over the games of one
+evaluation, says nothing about the next seed
+([lesson 9](docs/lessons/09-honest-evaluation.md)).
 
 The table has one row per run, newest first: **Hyperparameters** are the overrides typed
 at launch that change learning (anything else is the algorithm's default from

@@ -86,6 +86,9 @@ KNOWN_TERMS = {
     "gradient clipping",
     "seed",
     "t statistic",
+    "iqm",
+    "bootstrap confidence interval",
+    "probability of improvement",
     "episode",
     "timestep",
 }
