@@ -38,7 +38,6 @@ RESAMPLES = 10_000  # the Monte Carlo error of a 2.5% quantile is then far below
 SEED = 0
 MIN_RUNS = 3  # with fewer runs, a bootstrap interval has almost nothing to re-draw
 
-Statistic = Callable[[np.ndarray], np.ndarray]  # reduces the last axis (the runs)
 Values = np.ndarray | Sequence[float]  # one value per run
 
 
@@ -50,29 +49,59 @@ class Interval(NamedTuple):
     high: float
 
 
-def iqm(values: Values) -> np.ndarray:
-    """The interquartile mean over the last axis: the mean of the middle half of the values.
+class OrderStatistic:
+    """A weighted mean of the sorted runs, over the last axis: the IQM and the median are both.
 
-    When the count is not a multiple of 4, the runs at the edge of the middle half count in
-    part (the textbook IQM): with 3 runs, the middle one counts fully and the outer two a
-    quarter each, ``(x1/4 + x2 + x3/4) / 1.5``. ``scipy.stats.trim_mean(x, 0.25)``, which
-    rliable uses, cuts whole runs only, so with 3 runs it cuts none and returns the plain
-    mean; for 4, 8, 12 ... runs the two agree. A +infinity (a run that never reached its
-    target) inside the middle half makes the IQM +infinity: the typical run did not get there.
+    ``weights(n)`` gives the whole-number weight of the smallest to the largest of ``n`` runs;
+    the statistic divides by their sum, so runs of equal score give that score exactly (the
+    mean of 8 games is a multiple of 1/8, and 29.25 must not print as 29.3 in one column and
+    29.2 in the next). Only the runs with a weight are summed, so a +infinity (a run that
+    never reached its target) outside them does no harm, and one inside makes the statistic
+    +infinity: the typical run did not get there. Knowing the weights lets :func:`bootstrap`
+    skip sorting each re-draw.
     """
-    ordered = np.sort(np.asarray(values, dtype=float), axis=-1)
-    n = ordered.shape[-1]
-    edges = np.arange(n + 1) / n  # run i covers the quantiles edges[i] to edges[i + 1]
-    weights = np.clip(np.minimum(edges[1:], 0.75) - np.maximum(edges[:-1], 0.25), 0.0, None) / 0.5
-    return np.sum(np.where(weights > 0, ordered, 0.0) * weights, axis=-1)  # no 0 * inf = NaN
+
+    def __init__(self, weights: Callable[[int], np.ndarray]) -> None:
+        self.weights = weights
+
+    def __call__(self, values: Values) -> np.ndarray:
+        return self.of_sorted(np.sort(np.asarray(values, dtype=float), axis=-1))
+
+    def of_sorted(self, ordered: np.ndarray) -> np.ndarray:
+        """The statistic of runs already sorted along the last axis."""
+        weights = self.weights(ordered.shape[-1])
+        used = np.flatnonzero(weights)  # a 0 weight times an infinity would be NaN
+        kept = weights[used[0] : used[-1] + 1]
+        return (ordered[..., used[0] : used[-1] + 1] @ kept) / kept.sum()
 
 
-def median(values: Values) -> np.ndarray:
-    """The median over the last axis (a +infinity sorts last, as a run that never got there)."""
-    return np.median(np.asarray(values, dtype=float), axis=-1)
+def _middle_half(n: int) -> np.ndarray:
+    """Weights of the interquartile mean: how much of each run lies inside the middle half.
+
+    In quarters of a run: run i covers 4i to 4i + 4, the middle half n to 3n. When the count
+    is not a multiple of 4, the runs at the edge of the middle half count in part (the
+    textbook IQM): with 3 runs, the middle one counts fully and the outer two a quarter each,
+    ``(x1/4 + x2 + x3/4) / 1.5``. ``scipy.stats.trim_mean(x, 0.25)``, which rliable uses,
+    cuts whole runs only, so with 3 runs it cuts none and returns the plain mean; for 4, 8,
+    12 ... runs the two agree.
+    """
+    start = 4 * np.arange(n)
+    return np.clip(np.minimum(start + 4, 3 * n) - np.maximum(start, n), 0, None).astype(float)
 
 
-def interval(values: Values, statistic: Statistic, resamples: int = RESAMPLES) -> Interval:
+def _middle(n: int) -> np.ndarray:
+    """Weights of the median: the middle run, or the middle two alike."""
+    weights = np.zeros(n)
+    weights[(n - 1) // 2] += 1
+    weights[n // 2] += 1
+    return weights
+
+
+iqm = OrderStatistic(_middle_half)  # the interquartile mean: the mean of the middle half
+median = OrderStatistic(_middle)
+
+
+def interval(values: Values, statistic: OrderStatistic, resamples: int = RESAMPLES) -> Interval:
     """``statistic`` of ``values`` (one value per run) with its 95% percentile-bootstrap interval.
 
     With one game, the paper's *stratified* bootstrap is simply re-drawing runs. The
@@ -86,14 +115,20 @@ def interval(values: Values, statistic: Statistic, resamples: int = RESAMPLES) -
 
 
 def bootstrap(
-    samples: np.ndarray, statistic: Statistic, resamples: int = RESAMPLES
+    samples: np.ndarray, statistic: OrderStatistic, resamples: int = RESAMPLES
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(estimate, low, high) of ``statistic`` over the last axis of ``samples``, for every
-    leading index at once (a learning curve: one row of runs per evaluated step count)."""
-    n = samples.shape[-1]
-    picks = np.random.default_rng(SEED).integers(0, n, size=(resamples, n))
-    low, high = _percentiles(statistic(samples[..., picks]))
-    return statistic(samples), low, high
+    leading index at once (a learning curve: one row of runs per evaluated step count).
+
+    Each re-draw picks as many runs as there are, with replacement. Picking from the sorted
+    runs in ascending order of position gives each re-draw already sorted: the same re-draws,
+    without sorting thousands of them.
+    """
+    ordered = np.sort(samples, axis=-1)
+    n = ordered.shape[-1]
+    picks = np.sort(np.random.default_rng(SEED).integers(0, n, size=(resamples, n)), axis=-1)
+    low, high = _percentiles(statistic.of_sorted(ordered[..., picks]))
+    return statistic.of_sorted(ordered), low, high
 
 
 def probability_of_improvement(x: Values, y: Values) -> np.ndarray:
@@ -122,7 +157,7 @@ def improvement_interval(x: Values, y: Values, resamples: int = RESAMPLES) -> In
 
 
 def curve_band(
-    scores: np.ndarray, statistic: Statistic = iqm, resamples: int = 2_000
+    scores: np.ndarray, statistic: OrderStatistic = iqm, resamples: int = 1_000
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(estimate, low, high) per column of ``scores`` (runs x points, NaN where a run has no
     data), NaN where fewer than :data:`MIN_RUNS` runs have data.
@@ -144,9 +179,9 @@ def curve_band(
 def _percentiles(statistics: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The 2.5% and 97.5% quantiles over the last axis, taken as actual resampled values
     (never interpolated, so a +infinity stays +infinity rather than becoming NaN)."""
-    ordered = np.sort(statistics, axis=-1)
-    resamples = ordered.shape[-1]
+    resamples = statistics.shape[-1]
     tail = (1 - CONFIDENCE) / 2
     low = int(np.floor(tail * resamples))
     high = int(np.ceil((1 - tail) * resamples)) - 1
+    ordered = np.partition(statistics, (low, high), axis=-1)  # sorts just enough for these two
     return ordered[..., low], ordered[..., high]

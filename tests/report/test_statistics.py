@@ -84,3 +84,9 @@ def test_curve_band_needs_three_runs_at_a_point() -> None:
     assert middle[1] == pytest.approx(iqm([2.0, 3.0, 4.0, 1.0]))
     assert middle[0] == pytest.approx(iqm([1.0, 2.0, 0.0]))
     assert np.all(low[:3] <= middle[:3]) and np.all(middle[:3] <= high[:3])
+
+
+def test_runs_of_equal_score_give_that_score_exactly() -> None:
+    # 29.25 (a mean of 8 games) must not print as 29.3 as an interval's end and 29.2 elsewhere.
+    assert iqm([29.25, 29.25, 29.25]) == 29.25
+    assert interval([29.25, 30.0, 38.5], iqm).low == 29.25
