@@ -10,6 +10,7 @@ glance whether a run is on track.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -90,10 +91,24 @@ def band(reference: dict[str, Any], column: int = STEPS) -> tuple[np.ndarray, ..
     reaches its target), so past that point the band spans the seeds still training.
     """
     curves = [np.asarray(s["curve"], dtype=float) for s in reference["seeds"] if s["curve"]]
-    x = np.unique(np.concatenate([c[:, column] for c in curves]))
-    scores = np.full((len(curves), len(x)), np.nan)
-    for row, curve in zip(scores, curves, strict=True):
-        inside = (x >= curve[0, column]) & (x <= curve[-1, column])
-        row[inside] = np.interp(x[inside], curve[:, column], curve[:, MEAN])
+    x, scores = on_common_grid([(c[:, column], c[:, MEAN]) for c in curves])
     seen = ~np.all(np.isnan(scores), axis=0)
     return x[seen], np.nanmin(scores[:, seen], axis=0), np.nanmax(scores[:, seen], axis=0)
+
+
+def on_common_grid(
+    curves: list[tuple[Sequence[float], Sequence[float]]],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Curves ((x, score) each) on one grid: every x any of them has, and a row per curve.
+
+    A curve is linearly interpolated between its own points and is NaN outside its span:
+    a run that stopped at its target says nothing about later x, nor does one that has not
+    got there yet.
+    """
+    x = np.unique(np.concatenate([np.asarray(cx, dtype=float) for cx, _ in curves]))
+    scores = np.full((len(curves), len(x)), np.nan)
+    for row, (cx, cy) in zip(scores, curves, strict=True):
+        if len(cx):
+            inside = (x >= cx[0]) & (x <= cx[-1])
+            row[inside] = np.interp(x[inside], cx, cy)
+    return x, scores

@@ -7,6 +7,7 @@ new leaves experiments.md untouched.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable
 from datetime import timedelta
@@ -14,6 +15,9 @@ from urllib.parse import quote
 
 from simple_game.records.scores import human_normalized
 from simple_game.records.summary import STALE_AFTER
+from simple_game.report.comparison import compare
+from simple_game.report.comparison_section import comparison_section
+from simple_game.report.markdown import count, table
 from simple_game.report.runs import Run, Score, override_key
 from simple_game.report.studies import Study
 from simple_game.report.sweeps import Sweep
@@ -36,15 +40,38 @@ how it works.
 HOW_TO_READ = f"""\
 ## How to read this page
 
-Each game has a plot and a table. The plot shows every run's **evaluation score** during
-training: the agent plays full games (all lives, real unclipped scores) every
-`train.eval_freq` steps, and each point is the mean over those games; the left panel
-against agent steps, the right one against minutes of training. Each set-up has its own
-colour and its seeds their own line styles, each named by what sets it apart (algorithm,
-changed hyperparameters, seed); a shaded band in a set-up's colour spans its recipe's
-measured reference runs (a broad pale line when the recipe has one measured run).
-Dotted and dashed lines mark a random player and a human tester where they fall inside the
-plotted range (the legend names them otherwise).
+Each game has a plot, a comparison of its set-ups and a table of its runs. The plot shows
+every run's **evaluation score** during training: the agent plays full games (all lives,
+real unclipped scores) every `train.eval_freq` steps, and each point is the mean over those
+games; the left panel against agent steps, the right one against minutes of training. A
+**set-up** is what runs were launched with, seed left out (algorithm, recipe, changed
+hyperparameters, budget); it keeps its colour as runs are added. A set-up with 3 or more
+runs is drawn as the **IQM** (interquartile mean: the mean of the middle half of its runs)
+over a shaded band, its **95% bootstrap confidence interval**, with its runs faint behind;
+IQM and band are drawn only where 3 of its runs have an evaluation, so they end where the
+third-last run stopped (a run stops at its target score). A set-up with fewer runs has one
+line per run, its seeds told apart by line style. A pale band (or broad pale line) in a
+set-up's colour spans its recipe's measured reference runs, lowest to highest, when the
+recipe is not already drawn with its own IQM band. Dotted and dashed lines mark a random
+player and a human tester where they fall inside the plotted range (the legend names them
+otherwise).
+
+The comparison takes each set-up's **finished** runs (they reached their target score,
+their time limit or their budget) and compares the set-ups with 3 or more; fewer are listed
+as too few for an interval. **Final** is each run's last evaluation: the final model on
+fresh games, not the lucky evaluation that crossed the target. **Minutes** and **steps to
+the target** are when an evaluation first averaged the run's `train.target_score` (minutes
+on the machine that trained it). A run that finished without reaching it counts as never
+(∞); a statistic its middle runs make ∞ reads "> x", x being the statistic with those runs
+counted where they stopped. Each **IQM** and **median** has its **95% bootstrap confidence
+interval** in brackets: the range the statistic takes when the runs are re-drawn at random.
+With 3 runs it is just their range, narrower than the truth; more seeds make it honest. The
+**probability of improvement** is the chance that a run of set-up A beats a run of set-up B
+(every run against every run, a tie counting half): 50% means neither is better, and
+100% [100%, 100%] means every run beat every run, which with 3 runs a side happens 1 time
+in 20 by chance alone. A single run, or a mean ± standard deviation over the games of one
+evaluation, says nothing about the next seed
+([lesson 9](docs/lessons/09-honest-evaluation.md)).
 
 The table has one row per run, newest first: **Hyperparameters** are the overrides typed
 at launch that change learning (anything else is the algorithm's default from
@@ -132,9 +159,11 @@ def _overview(games: list[str], runs: list[Run]) -> str:
         )
     header = ["Game", "Runs", "Best final", "Its steps", "Its time", "Human", "Run"]
     return (
-        "\n## At a glance\n\nThe best final score of each game, among its runs that trained at "
-        "least half as many steps as its longest: a short run's lucky score does not count.\n\n"
-        + _table(header, rows)
+        "\n## At a glance\n\nThe best final score of each game, the faster run first among "
+        "equal scores. Counted: the runs that reached their target score, and those that "
+        "trained at least half as many steps as the game's longest (a short run's lucky score "
+        "does not count). One run is one seed: each game's section compares set-ups across "
+        "their seeds.\n\n" + table(header, rows)
     )
 
 
@@ -143,6 +172,9 @@ def _game_section(game: str, runs: list[Run], plot: str | None) -> str:
     lines = [f"\n## {_title(game)}" + (f" (`{env_id}`)" if env_id else "") + "\n"]
     if plot:
         lines.append(f"\n![{game}: evaluation curves of all runs]({_href(plot)})\n")
+    # The runs the plot draws, so that set-ups have the names of its legend.
+    lines.append(comparison_section(compare([r for r in runs if r.curve])))
+    lines.append("\n### Every run\n")
     header = [
         "Started (UTC)", "Run", "Algo", "Policy", "Hyperparameters", "Seed", "Steps",
         "Wall time", "Steps/s", "Final", "Best", "Human", "Status", "Note", "Files",
@@ -167,7 +199,7 @@ def _game_section(game: str, runs: list[Run], plot: str | None) -> str:
         ]
         for run in sorted(runs, key=lambda r: (r.started, r.path), reverse=True)
     ]
-    return "".join(lines) + "\n" + _table(header, rows)
+    return "".join(lines) + "\n" + table(header, rows)
 
 
 def _sweep_section(sweep: Sweep) -> str:
@@ -210,7 +242,7 @@ def _sweep_section(sweep: Sweep) -> str:
         for rank, job in enumerate(ranked, 1)
     ]
     header = ["Rank", "Job", "Swept values", "Final", "Best", "Human", "Steps", "Status"]
-    return "".join(lines) + "\n" + _table(header, rows)
+    return "".join(lines) + "\n" + table(header, rows)
 
 
 def _study_section(study: Study) -> str:
@@ -239,30 +271,28 @@ def _study_section(study: Study) -> str:
         [str(t.number), f"{t.value:.4g}", _code_list(f"{k}={v}" for k, v in t.params)]
         for t in study.top
     ]
-    return "".join(lines) + "\nTop trials:\n\n" + _table(["Trial", "Value", "Parameters"], rows)
+    return "".join(lines) + "\nTop trials:\n\n" + table(["Trial", "Value", "Parameters"], rows)
 
 
 def _best_run(runs: list[Run]) -> Run | None:
-    """The best final score among runs trained at least half as long as the longest."""
+    """The run with the best final score, the faster one first among equals.
+
+    Counted: the runs that reached their target (they stopped because they were good
+    enough), and the runs that trained at least half as many steps as the game's longest
+    (a 512-step run's lucky score does not outrank a real one).
+    """
     scored = [r for r in runs if r.final is not None]
     longest = max((r.timesteps or 0 for r in scored), default=0)
-    comparable = [r for r in scored if (r.timesteps or 0) >= longest / 2]
-    return max(comparable, key=lambda r: (r.final.mean, r.path)) if comparable else None  # type: ignore[union-attr]
+    comparable = [r for r in scored if r.ended_by == "target" or (r.timesteps or 0) >= longest / 2]
+    return max(
+        comparable,
+        key=lambda r: (r.final.mean, -(r.wall_time_s or math.inf), r.path),  # type: ignore[union-attr]
+        default=None,
+    )
 
 
 def _swept_values(run: Run, swept: dict[str, list[str]]) -> list[str]:
     return [o for o in run.overrides if override_key(o) in swept]
-
-
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines) + "\n"
-
-
-def _cell(text: str) -> str:
-    """A table cell: a `|` would end the cell and a newline the row, so neither survives."""
-    return " ".join(text.split()).replace("|", "\\|")
 
 
 def _title(game: str) -> str:
@@ -308,18 +338,10 @@ def _human(run: Run) -> str:
 
 
 def _steps(run: Run) -> str:
-    done = "" if run.timesteps is None else _count(run.timesteps)
+    done = "" if run.timesteps is None else count(run.timesteps)
     if run.total_timesteps and run.timesteps != run.total_timesteps:
-        return f"{done or '?'} of {_count(run.total_timesteps)}"
+        return f"{done or '?'} of {count(run.total_timesteps)}"
     return done
-
-
-def _count(n: int) -> str:
-    """``256`` -> ``"256"``, ``12_345`` -> ``"12.3k"``, ``10_000_000`` -> ``"10M"``."""
-    for scale, unit in ((1_000_000, "M"), (1_000, "k")):
-        if abs(n) >= scale:
-            return f"{n / scale:.3g}{unit}"
-    return str(n)
 
 
 def _duration(seconds: float | None) -> str:

@@ -16,6 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import yaml
+
 from simple_game.records.evaluations import (
     ScoredLine,
     pool_by_steps,
@@ -23,7 +25,7 @@ from simple_game.records.evaluations import (
     scored_lines,
 )
 from simple_game.records.paths import OPTUNA_RESULTS_FILE, SWEEP_CONFIG_FILE, RunPaths
-from simple_game.records.summary import is_stale, read_overrides, read_summary
+from simple_game.records.summary import ended_by, is_stale, read_overrides, read_summary
 
 # Where Hydra puts runs, relative to the directory the user launched from (conf/config.yaml).
 RUN_ROOTS = ("runs", "multirun")
@@ -34,6 +36,9 @@ SWEEP_FILES = frozenset({SWEEP_CONFIG_FILE, OPTUNA_RESULTS_FILE})
 MAX_DEPTH = 4
 
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}_\d{2}-\d{2}(-\d{2})?")
+# The top-level `train:` block of a saved config: its line and the indented (or blank) ones.
+TRAIN_BLOCK = re.compile(r"^train:[^\n]*\n(?:[ \t#][^\n]*(?:\n|$)|\n)*", re.MULTILINE)
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when installed
 
 # Overrides that are not hyperparameters: they have their own column (algo, env, seed, ...)
 # or only change bookkeeping (logging, checkpoints, the Optuna trial a run reports to),
@@ -105,6 +110,9 @@ class Run:
     sweep: str | None  # the sweep directory for multirun jobs
     learning_curve: str | None  # links to files other tools write into the run directory
     video: str | None
+    ended_by: str | None = None  # how it ended: a key of records.summary.ENDINGS
+    target_score: float | None = None  # train.target_score of its config (None: no target)
+    reached: CurvePoint | None = None  # the first evaluation whose mean reached the target
 
     @property
     def hyperparameters(self) -> list[str]:
@@ -176,6 +184,7 @@ def read_run(root: Path, run_dir: Path, now: datetime) -> Run:
         status = "stale"
     if summary.get("error"):
         problem = str(summary["error"])
+    target = _target_score(run_dir)
 
     rel = run_dir.relative_to(root)
     return Run(
@@ -202,6 +211,9 @@ def read_run(root: Path, run_dir: Path, now: datetime) -> Run:
         sweep=_sweep_of(root, run_dir),
         learning_curve=_existing(run_dir, rel, RunPaths(run_dir).learning_curve.name),
         video=_latest_video(run_dir, rel),
+        ended_by=ended_by(summary, now),
+        target_score=target,
+        reached=_reached(lines, target),
     )
 
 
@@ -282,6 +294,32 @@ def _curve(lines: list[ScoredLine]) -> tuple[CurvePoint, ...]:
                    sum(p.games) / len(p.games))
         for p in pool_by_steps(lines)
     )  # fmt: skip
+
+
+def _target_score(run_dir: Path) -> float | None:
+    """``train.target_score`` of the run's saved config; None without one (or no config).
+
+    Only the config's ``train:`` block is parsed: the report reads one config per run, and
+    the whole file (every algorithm and env setting) takes ten times as long.
+    """
+    try:
+        block = TRAIN_BLOCK.search(RunPaths(run_dir).hydra_config.read_text())
+        train = yaml.load(block.group(), Loader=YAML_LOADER)["train"]  # type: ignore[union-attr]
+        return _float_or_none(train["target_score"])
+    except (OSError, AttributeError, yaml.YAMLError, KeyError, TypeError):
+        return None
+
+
+def _reached(lines: list[ScoredLine], target: float | None) -> CurvePoint | None:
+    """The first evaluation whose mean reached ``target`` (training stops there: SB3's
+    ``StopTrainingOnRewardThreshold`` compares with >=), as steps, minutes and score."""
+    if target is None:
+        return None
+    for steps, mean, e in lines:
+        if mean >= target:
+            seconds = _float_or_none(e.get("wall_time_s"))
+            return CurvePoint(steps, None if seconds is None else seconds / 60, mean)
+    return None
 
 
 def _final_score(summary: dict[str, Any], history: History) -> Score | None:

@@ -87,6 +87,9 @@ KNOWN_TERMS = {
     "seed",
     "t statistic",
     "prediction bound",
+    "iqm",
+    "bootstrap confidence interval",
+    "probability of improvement",
     "episode",
     "timestep",
 }

@@ -1,30 +1,22 @@
-"""The per-game comparison plot and the overview: a colour and a telling name for each run, honest axes, fair ranking."""
+"""The per-game comparison plot: a colour and a telling name for each set-up, kept as runs are added; IQM bands; honest axes."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt  # headless: matplotlib picks its Agg backend without a display
 import pytest
+from matplotlib.artist import Artist
+from matplotlib.collections import PolyCollection
+from matplotlib.colors import to_hex
+from matplotlib.lines import Line2D
 
 from simple_game.records import reference
 from simple_game.report import curves
 from simple_game.report.runs import CurvePoint, Run
-
-BASE = Run(
-    path="runs/ppo_pong/2026-01-01_00-00-00", game="pong", env_id="PongNoFrameskip-v4",
-    experiment="ppo_pong", algo="ppo", policy="simple_nature_cnn", seed=0, status="completed",
-    started="2026-01-01 00:00", timesteps=300_000, total_timesteps=300_000, wall_time_s=600.0,
-    steps_per_s=500.0, final=None, best=None, overrides=("algo=ppo", "env=pong"), note="",
-    problem="", curve=(CurvePoint(100_000, 3.0, -20.5), CurvePoint(300_000, 10.0, -19.0)),
-    recipe=None, sweep=None, learning_curve=None, video=None,
-)  # fmt: skip
-
-
-def run(**changes: object) -> Run:
-    return dataclasses.replace(BASE, **changes)
+from simple_game.report.statistics import iqm
+from tests.report.factories import run
 
 
 def test_legend_names_what_sets_each_run_apart() -> None:
@@ -54,23 +46,23 @@ def test_each_set_up_gets_its_own_colour() -> None:
     runs = [run(overrides=("algo=ppo", f"algo.gamma=0.9{s}"), path=f"runs/ppo_pong/{s}")
             for s in range(6)]  # fmt: skip
     figure, ax = plt.subplots()
-    curves._draw_each_run(ax, runs, curves.STEPS)
+    curves._draw_each_run(ax, runs, curves.STEPS, curves._looks(runs))
     colours = [line.get_color() for line in ax.get_lines()]
     plt.close(figure)
     assert len(set(colours)) == len(runs)
 
 
 def test_seeds_of_one_set_up_share_a_colour_and_differ_by_style() -> None:
-    runs = [run(seed=s, path=f"runs/ppo_pong/{s}") for s in range(3)]
+    runs = [run(seed=s, path=f"runs/ppo_pong/{s}") for s in range(2)]
     runs.append(run(algo="dqn", overrides=("algo=dqn",), path="runs/dqn_pong/0"))
     figure, ax = plt.subplots()
-    curves._draw_each_run(ax, runs, curves.STEPS)
+    curves._draw_each_run(ax, runs, curves.STEPS, curves._looks(runs))
     lines = ax.get_lines()
     plt.close(figure)
     colours = [line.get_color() for line in lines]
-    styles = {(line.get_linestyle(), line.get_marker()) for line in lines[:3]}
-    assert len(set(colours[:3])) == 1 and colours[3] != colours[0]
-    assert len(styles) == 3
+    styles = {(line.get_linestyle(), line.get_marker()) for line in lines[:2]}
+    assert colours[0] == colours[1] and colours[2] != colours[0]
+    assert len(styles) == 2
 
 
 def test_legend_of_recipe_runs_names_the_recipe_once_and_no_policy_it_implies() -> None:
@@ -95,7 +87,7 @@ def test_plot_fits_the_data_and_names_a_human_level_far_above(tmp_path: Path) ->
     path = tmp_path / "pong-eval-curves.png"
     assert curves.write_game_plot("pong", [run()], path)
     figure, ax = plt.subplots()
-    curves._draw_each_run(ax, [run()], curves.STEPS)
+    curves._draw_each_run(ax, [run()], curves.STEPS, curves._looks([run()]))
     curves._fit_and_mark_baselines([ax], curves.baseline("pong"))
     low, high = ax.get_ylim()
     texts = [line.get_label() for line in ax.get_lines()]
@@ -127,10 +119,91 @@ def test_a_recipe_band_is_drawn_on_both_panels(
     plt.close(figure)
 
 
-def test_at_a_glance_does_not_rank_a_run_too_short_to_mean_anything() -> None:
-    from simple_game.report.page import _best_run
-    from simple_game.report.runs import Score
+def seeds(n: int, **changes: object) -> list[Run]:
+    """``n`` seeds of one set-up, each curve a little higher than the last."""
+    return [
+        run(seed=s, path=f"runs/{changes.get('recipe', 'ppo_pong')}/seed{s}",
+            curve=(CurvePoint(100_000, 3.0, -20.0 + s), CurvePoint(200_000, 6.0, -15.0 + 3 * s),
+                   CurvePoint(300_000, 9.0, -10.0 + 5 * s)), **changes)
+        for s in range(n)
+    ]  # fmt: skip
 
-    lucky = run(path="runs/short", timesteps=512, final=Score(4.0, 0.0))
-    real = run(path="runs/long", timesteps=50_000, final=Score(-19.0, 1.0))
-    assert _best_run([lucky, real]) == real
+
+def hexes(artist: Artist) -> str:
+    """An artist's colour (a line's, or a shaded area's fill), as #rrggbb."""
+    color = artist.get_color() if isinstance(artist, Line2D) else artist.get_facecolor()[0]
+    return to_hex(color, keep_alpha=False)
+
+
+def test_a_set_up_with_three_runs_is_drawn_as_its_iqm_over_a_confidence_band() -> None:
+    runs = seeds(3) + [run(algo="dqn", overrides=("algo=dqn",), path="runs/dqn_pong/0")]
+    ax = curves.figure("pong", runs).axes[0]
+    (line,) = [x for x in ax.get_lines() if "IQM of 3 runs" in x.get_label()]
+    assert list(line.get_xdata()) == [100_000, 200_000, 300_000]
+    expected = [iqm([r.curve[i].mean for r in runs[:3]]) for i in range(3)]
+    assert list(line.get_ydata()) == pytest.approx(expected)
+    bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert [hexes(b) for b in bands] == [hexes(line)]
+    labels = [x.get_label() for x in ax.get_lines() if not x.get_label().startswith("_")]
+    assert not any("seed" in text and text.startswith("ppo") for text in labels)  # one entry
+    assert any(text.startswith("dqn") for text in labels)
+
+
+def test_with_fewer_than_three_runs_each_run_is_its_own_line() -> None:
+    ax = curves.figure("pong", seeds(2)).axes[0]
+    assert not [c for c in ax.collections if isinstance(c, PolyCollection)]
+    labels = [x.get_label() for x in ax.get_lines() if not x.get_label().startswith("_")]
+    assert labels[:2] == ["ppo, seed 0", "ppo, seed 1"]
+
+
+def pong_lab() -> list[Run]:
+    """Runs shaped like the committed Pong reference runs: 3 seeds of two recipes, 1 of three."""
+    runs = seeds(3, recipe="pong_ppo", overrides=("recipe=pong_ppo",), started="2026-12-06 01:00")
+    runs += seeds(3, algo="pqn", recipe="pong_pqn", overrides=("recipe=pong_pqn",),
+                  started="2026-12-06 02:00")  # fmt: skip
+    for hour, algo in enumerate(("a2c", "dqn", "qrdqn")):
+        runs += seeds(1, algo=algo, recipe=f"pong_{algo}", overrides=(f"recipe=pong_{algo}",),
+                      started=f"2026-12-06 0{3 + hour}:00")  # fmt: skip
+    return runs
+
+
+def drawn_colours(runs: list[Run]) -> dict[str, str]:
+    """Per recipe: the colour its runs are drawn in, and (key "band <recipe>") its band's."""
+    ax = curves.figure("pong", runs).axes[0]
+    colours: dict[str, set[str]] = {}
+    for artist in [*ax.get_lines(), *ax.collections]:
+        label = artist.get_label()
+        for recipe in ("pong_ppo", "pong_pqn", "pong_a2c", "pong_dqn", "pong_qrdqn"):
+            if label.startswith(f"recipe {recipe}:"):
+                colours.setdefault(f"band {recipe}", set()).add(hexes(artist))
+            elif f"recipe {recipe}" in label:
+                colours.setdefault(recipe, set()).add(hexes(artist))
+    assert all(len(c) == 1 for c in colours.values()), colours  # one colour per set-up
+    return {key: c.pop() for key, c in colours.items()}
+
+
+@pytest.fixture
+def measured_bands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reference files for the recipes with one measured run (the others have IQM bands)."""
+    monkeypatch.setattr(reference, "REFERENCE_DIR", tmp_path)
+    for algo in ("a2c", "dqn", "qrdqn"):
+        (tmp_path / f"pong_{algo}.json").write_text(json.dumps(
+            {"recipe": f"pong_{algo}", "seeds": [{"seed": 0, "curve": [[1, 0.1, -21], [2, 0.2, -19]]}]}
+        ))  # fmt: skip
+
+
+@pytest.mark.usefixtures("measured_bands")
+@pytest.mark.parametrize("learners", [1, 8])  # 8: too many for a legend entry each, bundles
+def test_set_up_colours_stay_when_runs_are_added_and_bands_match_lines(learners: int) -> None:
+    before = drawn_colours(pong_lab())
+    own = [run(path=f"runs/ppo_pong/2027-01-0{i + 1}", started=f"2027-01-0{i + 1} 10:00",
+               overrides=("algo=ppo", f"algo.learning_rate.start={i + 1}e-4"))
+           for i in range(learners)]  # fmt: skip
+    after = drawn_colours(own + pong_lab())  # a learner's runs sort first (runs/ppo_pong/...)
+    assert after == before
+    for recipe in ("pong_a2c", "pong_dqn", "pong_qrdqn"):
+        assert after[f"band {recipe}"] == after[recipe]
+    assert "band pong_ppo" not in after  # its runs' own IQM band stands for it
+    assert (
+        len({after[r] for r in ("pong_ppo", "pong_pqn", "pong_a2c", "pong_dqn", "pong_qrdqn")}) == 5
+    )

@@ -515,3 +515,31 @@ def test_a_final_evaluation_at_the_last_step_is_pooled_into_that_point(tmp_path:
     run = read_run(tmp_path, run_dir, datetime.now(timezone.utc))
     assert run.curve == (CurvePoint(500, 0.5, -20.0), CurvePoint(1000, 1.0, -8.5))
     assert run.final is not None and run.final.mean == -20.0  # the table's Final: summary.json
+
+
+def test_a_run_knows_its_target_and_when_it_first_reached_it(tmp_path: Path) -> None:
+    lines = [
+        {"timesteps": 500, "mean_reward": 10.0, "wall_time_s": 30.0},
+        {"timesteps": 1000, "mean_reward": 18.5, "wall_time_s": 60.0},  # stops here
+        {"timesteps": 1000, "mean_reward": 15.0, "wall_time_s": 75.0},  # final: fresh games
+    ]
+    stop = "an evaluation reached train.target_score=18 (best 18.5)"
+    run_dir = make_run(tmp_path, "target", summary(stop_reason=stop),
+                       "\n".join(json.dumps(e) for e in lines))  # fmt: skip
+    (run_dir / ".hydra" / "config.yaml").write_text("train:\n  target_score: 18\n")
+    run = read_run(tmp_path, run_dir, NOW)
+    assert (run.ended_by, run.target_score) == ("target", 18.0)
+    assert run.reached == CurvePoint(1000, 1.0, 18.5)  # not the pooled point (16.75)
+
+
+def test_the_page_compares_set_ups_with_three_finished_runs(tmp_path: Path) -> None:
+    for seed in range(3):
+        lines = eval_line(500, -10.0 + seed) + eval_line(1000, 1.0 * seed)
+        make_run(tmp_path, f"seed{seed}", summary(seed=seed, eval_mean_reward=seed), lines)
+    dqn = summary(algo="dqn", experiment="dqn_pong", overrides=["algo=dqn"])
+    make_run(tmp_path, "dqn", dqn, eval_line(1000, -20.0))
+    write_report(tmp_path, now=NOW)
+    page = page_text(tmp_path)
+    comparison = page.split("### Set-ups compared across seeds", 1)[1].split("### Every run")[0]
+    assert "| ppo | 3 | none |  | 1.0 [0.0, 2.0] |" in comparison  # no target: no race
+    assert "Too few seeds for an interval" in comparison and "- dqn: 1 finished run" in comparison
