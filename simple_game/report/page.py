@@ -79,7 +79,8 @@ at launch that change learning (anything else is the algorithm's default from
 the final model once the run completed), **Best** the best evaluation seen, both as
 mean ± standard deviation over games; **Human** is the human-normalised final score
 (0% = random play, 100% = human level), comparable across games. **Status** is
-`completed`, `running`, `interrupted` (Ctrl-C; resume it), `failed` (the error is in the
+`completed` (with how it stopped: `target reached`, `time limit` or `whole budget`),
+`running`, `interrupted` (Ctrl-C; resume it), `failed` (the error is in the
 Note column), `pruned` (stopped early by an Optuna sweep), `stale` (says running but has
 not written a heartbeat for {STALE_AFTER.seconds // 60} minutes: it most likely died) or
 `broken` (its summary.json is missing or damaged). The run's name links to its
@@ -193,7 +194,7 @@ def _game_section(game: str, runs: list[Run], plot: str | None) -> str:
             _score(run.final),
             _score(run.best),
             _human(run),
-            run.status,
+            _status(run),
             _note(run),
             _files(run),
         ]
@@ -313,6 +314,16 @@ def _files(run: Run) -> str:
     links = [f"[curve]({_href(run.learning_curve)})"] if run.learning_curve else []
     links += [f"[video]({_href(run.video)})"] if run.video else []
     return " · ".join(links)
+
+
+# How a completed run stopped, in the Status column (records.summary.ENDINGS).
+STOPPED_BY = {"target": "target reached", "time_limit": "time limit", "budget": "whole budget"}
+
+
+def _status(run: Run) -> str:
+    """``completed (target reached)``; other statuses as they are."""
+    how = STOPPED_BY.get(run.ended_by or "") if run.status == "completed" else None
+    return f"{run.status} ({how})" if how else run.status
 
 
 def _note(run: Run) -> str:
