@@ -123,7 +123,8 @@ def test_training_refreshes_the_page_and_keeps_hand_written_text(lab: Path) -> N
     page = page_text(lab)
     assert page.startswith(BEFORE + BEGIN + "\n")
     assert page.endswith(END + "\n" + AFTER)
-    assert len(rows(page, "| completed |")) == 4 + 2  # 4 in the game table, 2 in the sweep's
+    assert len(rows(page, "| completed (whole budget) |")) == 4  # the game table says how
+    assert len(rows(page, "| completed |")) == 2  # the sweep's table
 
 
 @pytest.mark.slow
@@ -294,8 +295,8 @@ def test_every_status_gets_a_row(broken_lab: Path) -> None:
         "2026-02-01_13-00-00", "2026-02-01_14-00-00", "2026-02-01_15-00-00",
         "2026-02-01_16-00-00", "2026-02-01_17-00-00", "2026-02-01_18-00-00"]}  # fmt: skip
     assert list(status.values()) == [
-        "completed", "broken", "broken", "failed", "running", "stale", "interrupted",
-        "pruned", "broken",
+        "completed (whole budget)", "broken", "broken", "failed", "running", "stale",
+        "interrupted", "pruned", "broken",
     ]  # fmt: skip
 
     missing = row_of(page, "2026-02-01_11-00-00")
