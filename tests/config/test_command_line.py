@@ -70,22 +70,22 @@ def test_bad_input_is_one_line(args: list[str], expected: str, workdir: Path) ->
     assert_one_line_error(run_cli(args, workdir), expected, workdir)
 
 
-@pytest.fixture(scope="module")
-def finished_run(tmp_path_factory) -> Path:
-    """A tiny completed PPO run with checkpoints."""
-    workdir = tmp_path_factory.mktemp("finished")
-    result = run_cli([*tiny("ppo"), "hydra.run.dir=runs/done"], workdir)
+def train_tiny(tmp_path_factory: pytest.TempPathFactory, algo: str) -> Path:
+    """A tiny completed run of ``algo`` with checkpoints."""
+    workdir = tmp_path_factory.mktemp(f"finished_{algo}")
+    result = run_cli([*tiny(algo), "hydra.run.dir=runs/done"], workdir)
     assert result.returncode == 0, result.stderr[-2000:]
     return workdir / "runs" / "done"
 
 
 @pytest.fixture(scope="module")
-def finished_dqn_run(tmp_path_factory) -> Path:
-    """A tiny completed DQN run with checkpoints."""
-    workdir = tmp_path_factory.mktemp("finished_dqn")
-    result = run_cli([*tiny("dqn"), "hydra.run.dir=runs/done"], workdir)
-    assert result.returncode == 0, result.stderr[-2000:]
-    return workdir / "runs" / "done"
+def finished_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return train_tiny(tmp_path_factory, "ppo")
+
+
+@pytest.fixture(scope="module")
+def finished_dqn_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return train_tiny(tmp_path_factory, "dqn")
 
 
 def resume_case(finished_run: Path, workdir: Path, *args: str):
