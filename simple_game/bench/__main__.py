@@ -10,7 +10,9 @@ Measurements, each in its own module:
 * learning parity (:mod:`.parity`): stock and project PPO trained for the same steps on
   several seeds, compared seed by seed (``--parity-steps N``);
 * time to skill (:mod:`.time_to_skill`): minutes until a recipe's evaluations reach its target
-  score, one seed after another (``--time-to-skill <recipe>``).
+  score, one seed after another (``--time-to-skill <recipe>``);
+* the doctor (:mod:`.doctor_check`): runs broken on purpose, trained and judged
+  (``--doctor-check``).
 
 Results go to the console and a JSON file. docs/performance.md has the measured numbers.
 """
@@ -104,6 +106,11 @@ def add_skill_args(parser: argparse.ArgumentParser) -> None:
         "--save-reference",
         action="store_true",
         help="write the runs' curves as the recipe's reference curves",
+    )
+    parser.add_argument(
+        "--doctor-check",
+        action="store_true",
+        help="train runs broken on purpose and check the doctor flags each (runs/doctor_check/)",
     )
     parser.add_argument(
         "--reference-dir",
@@ -218,6 +225,11 @@ def main(argv: list[str] | None = None) -> None:
         report["time_to_skill"] = time_to_skill(
             args.time_to_skill, args.seeds, args.root, args.overrides, save_to
         )
+    if args.doctor_check:
+        from simple_game.bench.doctor_check import doctor_check
+
+        print("\nThe doctor on runs broken on purpose:", flush=True)
+        report["doctor_check"] = doctor_check(args.root)
     args.json.write_text(json.dumps(report, indent=2))
     print(f"\nWrote {args.json}")
 

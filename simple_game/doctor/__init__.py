@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from simple_game.doctor.budget import check_budget
+from simple_game.doctor.budget import check_budget, check_rewards
 from simple_game.doctor.facts import RunFacts, load_facts
 from simple_game.doctor.findings import OK, PROBLEM, WARNING, Finding
 from simple_game.doctor.learning import (
@@ -42,6 +42,7 @@ __all__ = ["OK", "PROBLEM", "WARNING", "Finding", "RunFacts", "examine", "load_f
 CHECKS: list[Callable[[RunFacts], Iterator[Finding]]] = [
     check_ending,
     check_budget,
+    check_rewards,
     check_scores,
     check_reference,
     check_collapse,

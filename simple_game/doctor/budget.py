@@ -60,3 +60,24 @@ def check_budget(facts: RunFacts) -> Iterator[Finding]:
             "drop the train.total_timesteps override (the recipe stops at its target anyway)",
             "below-the-reference",
         )
+
+
+def check_rewards(facts: RunFacts) -> Iterator[Finding]:
+    """Training on the game's real rewards instead of their sign (``clip_reward=false``).
+
+    The Atari settings of every algorithm here (learning rates, DQN's Huber loss, PPO's value
+    coefficient) were fitted to rewards of -1, 0 or +1, as DQN's Nature paper trained. Breakout
+    pays up to 7 a brick, Seaquest hundreds: the targets, the losses and the gradients grow
+    with them. (Pong's rewards are -1 and +1 already: there it changes nothing.)
+    """
+    if facts.config.env.wrapper.clip_reward:
+        return
+    yield Finding(
+        WARNING,
+        "rewards not clipped",
+        "env.wrapper.clip_reward=false: training sees the game's real rewards, not their sign",
+        "the algorithms' Atari settings assume rewards of -1, 0 or +1; larger rewards make "
+        "larger targets, losses and gradients (Q-values have no ceiling then)",
+        "env.wrapper.clip_reward=true (evaluations report real scores either way)",
+        "values-diverge",
+    )

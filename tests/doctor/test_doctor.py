@@ -318,6 +318,7 @@ def test_q_values_are_not_held_to_the_clipped_ceiling_when_rewards_are_not_clipp
     run = make_run(tmp_path, "algo=pqn", "env.wrapper.clip_reward=false",
                    progress={"train/q_values": q_values})  # fmt: skip
     assert not titles(run, PROBLEM)
+    assert "rewards not clipped" in titles(run, WARNING)  # the setting itself is named
 
 
 def test_approx_kl_far_above_the_reference_runs_is_a_warning(tmp_path: Path) -> None:
