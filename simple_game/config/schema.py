@@ -193,6 +193,10 @@ class EvaluateConf:
     watch: bool = MISSING
     observation: bool = MISSING
     plot_only: bool = MISSING
+    explain: bool = MISSING
+    saliency: bool = MISSING
+    saliency_every: int = ruled(whole(1))
+    saliency_step: Optional[int] = ruled(optional(whole(0)))  # noqa: UP045
     env: Any = None
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
 from simple_game.errors import UserError
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from stable_baselines3.common.type_aliases import PolicyPredictor
     from stable_baselines3.common.vec_env import VecEnv
 
+    from simple_game.evaluate.explain import ExplainedGames
     from simple_game.evaluate.target import Target
 
 DEFAULT_EPSILON = 0.01  # conf/config.yaml's train.eval_epsilon, for runs saved before it
@@ -48,6 +50,17 @@ def check_options(cfg: DictConfig) -> None:
     if cfg.watch and (cfg.video or cfg.gif):
         raise UserError(
             "watch=true: a live window and a recording exclude each other; drop one", key="watch"
+        )
+    explaining = cfg.explain or cfg.saliency or cfg.saliency_step is not None
+    if explaining and cfg.agent == "random":
+        raise UserError(
+            "explain=true: agent=random has no network to explain; evaluate a run's model",
+            key="explain",
+        )
+    if explaining and cfg.watch:
+        raise UserError(
+            "explain=true: the explained games are recorded, not shown live; drop watch=true",
+            key="watch",
         )
     if cfg.watch and not display_available():
         raise UserError(
@@ -118,30 +131,79 @@ def prepare(cfg: DictConfig, render_mode: str | None) -> Session:
 
 def evaluate(cfg: DictConfig) -> dict[str, Any]:
     """Play the games the evaluate config asks for; write and return the result."""
+    from simple_game.evaluate.explain import play_explained
     from simple_game.evaluate.play import GameTracker, play
     from simple_game.evaluate.result import format_header, save_result, settings, summarise
     from simple_game.records.paths import RunPaths
     from simple_game.records.video import video_fps
     from simple_game.training.tally import play_tally
 
-    recording = bool(cfg.video or cfg.gif)
+    explaining = bool(cfg.explain or cfg.saliency or cfg.saliency_step is not None)
+    recording = bool(cfg.video or cfg.gif) or explaining
     session = prepare(cfg, "human" if cfg.watch else "rgb_array" if recording else None)
     target, venv = session.target, session.venv
     videos = RunPaths(target.out_dir).videos if recording else None
     fps = video_fps(session.env_cfg)
-    tracker = GameTracker(venv, videos, target.label, fps, bool(cfg.gif), int(cfg.episodes))
     tally = play_tally(session.agent, session.env_cfg, venv.num_envs)
     print(format_header(settings(cfg, session)), flush=True)  # before the games' lines
     started = time.monotonic()
     try:
         episodes, deterministic = int(cfg.episodes), bool(cfg.deterministic)
-        rewards, frames = play(session.agent, venv, episodes, deterministic, tracker, tally)
+        if explaining:
+            games = explained_games(cfg, session, fps)
+            rewards, frames = play_explained(
+                games.agent, venv, episodes, deterministic, games, tally
+            )
+        else:
+            games = GameTracker(venv, videos, target.label, fps, bool(cfg.gif), episodes)
+            rewards, frames = play(session.agent, venv, episodes, deterministic, games, tally)
     finally:
         venv.close()
     seconds = time.monotonic() - started
-    result = summarise(cfg, session, rewards, frames, tracker, seconds, tally.summary())
-    result["file"] = str(save_result(target.out_dir, target.label, result))
+    result = summarise(cfg, session, rewards, frames, games, seconds, tally.summary())
+    saved = save_result(target.out_dir, target.label, result)
+    result["file"] = str(saved)
+    if sum(result.get("action_counts") or []):
+        from simple_game.records.action_plots import plot_action_chart
+
+        chart = saved.with_name(f"{saved.stem}_actions.png")
+        title = format_header(result).splitlines()[0].removeprefix("Evaluating ")
+        result["actions_chart"] = str(plot_action_chart(
+            result["action_names"], result["action_counts"], result["policy_entropy"], title, chart
+        ))  # fmt: skip
     return result
+
+
+def explained_games(cfg: DictConfig, session: Session, fps: float) -> ExplainedGames:
+    """The recorder of ``explain=true`` games, after printing what saliency will cost."""
+    from simple_game.envs.games import action_names
+    from simple_game.evaluate.explain import ExplainedGames, saliency_cost
+    from simple_game.model.acting import EvaluationAgent
+    from simple_game.records.paths import RunPaths
+
+    agent, target = session.agent, session.target
+    assert isinstance(agent, EvaluationAgent)  # check_options refused the random agent
+    every = int(cfg.saliency_every) if cfg.saliency or cfg.saliency_step is not None else 0
+    if every:  # timed on a blank observation: resetting the games here would change them
+        blank = np.zeros(session.venv.observation_space.shape, dtype=np.uint8)
+        print(saliency_cost(agent, blank, every), flush=True)
+    steps = f"{session.model_steps:,} steps"
+    title = f"{target.cfg.algo.name} on {session.env_cfg.name}, {target.label} ({steps})"
+    still = None
+    if cfg.saliency_step is not None:
+        step = int(cfg.saliency_step)
+        still = (step, RunPaths(target.out_dir).saliency(target.label, step))
+    return ExplainedGames(
+        agent,
+        RunPaths(target.out_dir).videos,
+        target.label,
+        title,
+        list(action_names(str(session.env_cfg.id))),
+        fps,
+        bool(cfg.gif),
+        saliency_every=every,
+        still=still,
+    )
 
 
 def show_observation(cfg: DictConfig, steps: int = OBSERVATION_STEPS) -> Path:

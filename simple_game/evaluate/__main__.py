@@ -48,6 +48,7 @@ def run_evaluation(cfg: DictConfig) -> None:
         return
     if cfg.plot_only:
         from simple_game.evaluate.target import load_run_config
+        from simple_game.records.action_plots import NO_ACTION_COUNTS, plot_action_mix
         from simple_game.records.plots import plot_learning_curve
 
         if cfg.run is None:
@@ -55,6 +56,8 @@ def run_evaluation(cfg: DictConfig) -> None:
         run_dir = Path(str(cfg.run))
         load_run_config(run_dir)
         print(f"learning curve: {plot_learning_curve(run_dir)}")
+        mix = plot_action_mix(run_dir)
+        print(f"actions at each evaluation: {mix}" if mix else NO_ACTION_COUNTS)
         return
     print(format_report(evaluate(cfg)))
 

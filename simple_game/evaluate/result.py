@@ -19,6 +19,7 @@ from simple_game.training.progress import plural
 
 if TYPE_CHECKING:
     from simple_game.evaluate import Session
+    from simple_game.evaluate.explain import ExplainedGames
     from simple_game.evaluate.play import GameTracker
 
 
@@ -76,6 +77,8 @@ def format_report(result: dict[str, Any]) -> str:
     ]
     for video in result["videos"]:
         lines.append(f"  video of game {video['episode']}: {', '.join(video['files'])}")
+    if result.get("actions_chart"):
+        lines.append(f"  actions chart: {result['actions_chart']}")
     lines.append(f"  saved {result['file']}")
     return "\n".join(lines)
 
@@ -159,7 +162,7 @@ def summarise(
     session: Session,
     rewards: list[float],
     frames: list[int],
-    tracker: GameTracker,
+    tracker: GameTracker | ExplainedGames,
     wall_time_s: float,
     play: dict[str, Any],
 ) -> dict[str, Any]:

@@ -38,3 +38,31 @@ def save_observation_picture(
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
     return path
+
+
+def save_saliency_picture(
+    screen: np.ndarray, observation: np.ndarray, heat: np.ndarray, path: Path, title: str
+) -> Path:
+    """Where the agent looks at one step: the screen tinted by ``heat`` (a saliency map of the
+    observation, in [0, 1]), the map alone, and the newest frame the network got."""
+    from matplotlib.figure import Figure
+
+    from simple_game.records.panel import tint
+
+    fig = Figure(figsize=(10, 4.2), dpi=100)
+    axes = fig.subplots(1, 3, width_ratios=[1.3, 1, 1])
+    axes[0].imshow(tint(screen, heat))
+    axes[0].set_title("the screen, red where the output changes most", fontsize=9)
+    shown = axes[1].imshow(heat, cmap="inferno", vmin=0, vmax=1, interpolation="nearest")
+    axes[1].set_title("saliency map (1 = the largest change)", fontsize=9)
+    fig.colorbar(shown, ax=axes[1], fraction=0.046, pad=0.04)
+    axes[2].imshow(observation[-1], cmap="gray", vmin=0, vmax=255, interpolation="nearest")
+    axes[2].set_title("the newest input frame (84x84 grey)", fontsize=9)
+    for ax in axes:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    return path

@@ -95,6 +95,11 @@ class RunPaths:
         return self.root / "learning_curve.png"
 
     @property
+    def action_mix(self) -> Path:
+        """The share of each action at each evaluation of the run (records/action_plots.py)."""
+        return self.root / "action_mix.png"
+
+    @property
     def videos(self) -> Path:
         return self.root / "videos"
 
@@ -108,6 +113,10 @@ class RunPaths:
     def observation(self, label: str) -> Path:
         """Picture of what the network sees (``evaluate ... observation=true``)."""
         return self.evaluation_results / f"{label}_observation.png"
+
+    def saliency(self, label: str, step: int) -> Path:
+        """Still saliency picture of one step (``evaluate ... saliency_step=<step>``)."""
+        return self.evaluation_results / f"{label}_saliency_step{step}.png"
 
     def train_video(self, steps: int) -> Path:
         """Stem (no suffix) of the clip recorded at an evaluation during training."""

@@ -366,13 +366,15 @@ def finish(record: RunRecord, timesteps: int, stopwatch: Stopwatch, status: str)
 def report_end(paths: RunPaths, record: RunRecord) -> None:
     """Step 6: draw the learning curve and say how the run ended."""
     from simple_game.doctor.watch import HealthWatch
+    from simple_game.records.action_plots import plot_action_mix
     from simple_game.records.plots import plot_learning_curve
     from simple_game.training.progress import format_duration
 
-    try:  # a picture of the run; a plotting problem must not fail a finished run
+    try:  # pictures of the run; a plotting problem must not fail a finished run
         log.info("Learning curve: %s", plot_learning_curve(paths.root))
+        log.info("Actions chosen at each evaluation: %s", plot_action_mix(paths.root))
     except (OSError, ValueError) as err:
-        log.warning("Could not draw the learning curve: %s", err)
+        log.warning("Could not draw the learning curve or the action mix: %s", err)
     data = record.data
     speed = f"{data['steps_per_s']:,.0f} steps/s"
     if data.get("resumes"):  # the last session's own speed differs from the whole run's

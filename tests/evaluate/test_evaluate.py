@@ -50,7 +50,8 @@ def test_best_model_plays_full_games_and_writes_json(tiny_run: Path) -> None:
     path = Path(result["file"])
     assert path.parent == tiny_run / "evaluations" and path.name.startswith("best_")
     saved = json.loads(path.read_text())
-    assert saved == {k: v for k, v in result.items() if k != "file"}
+    assert saved == {k: v for k, v in result.items() if k not in ("file", "actions_chart")}
+    assert Path(result["actions_chart"]) == path.with_name(f"{path.stem}_actions.png")
     assert (saved["checkpoint"], saved["algo"], saved["env_id"]) == (
         "best", "ppo", "BreakoutNoFrameskip-v4"
     )  # fmt: skip
