@@ -197,6 +197,10 @@ class EvaluateConf:
     saliency: bool = MISSING
     saliency_every: int = ruled(whole(1))
     saliency_step: Optional[int] = ruled(optional(whole(0)))  # noqa: UP045
+    montage: bool = MISSING
+    montage_seconds: float = ruled(POSITIVE)
+    compare: Optional[str] = None  # noqa: UP045
+    match: str = ruled(one_of("steps", "minutes"))
     env: Any = None
 
 

@@ -52,6 +52,13 @@ def check_options(cfg: DictConfig) -> None:
             "watch=true: a live window and a recording exclude each other; drop one", key="watch"
         )
     explaining = cfg.explain or cfg.saliency or cfg.saliency_step is not None
+    montage = cfg.montage or cfg.compare is not None
+    if montage and (cfg.agent == "random" or explaining or cfg.watch or cfg.observation):
+        raise UserError(
+            "montage=true: it plays the run's saved models on its own; drop agent=random, "
+            "explain, saliency, watch and observation",
+            key="montage",
+        )
     if explaining and cfg.agent == "random":
         raise UserError(
             "explain=true: agent=random has no network to explain; evaluate a run's model",

@@ -46,6 +46,11 @@ def run_evaluation(cfg: DictConfig) -> None:
     if cfg.observation:
         print(f"what the network sees: {show_observation(cfg)}")
         return
+    if cfg.montage or cfg.compare is not None:
+        from simple_game.evaluate.montage import make_montage
+
+        make_montage(cfg)
+        return
     if cfg.plot_only:
         from simple_game.evaluate.target import load_run_config
         from simple_game.records.action_plots import NO_ACTION_COUNTS, plot_action_mix
