@@ -71,7 +71,7 @@ With 3 runs it is just their range, narrower than the truth; more seeds make it 
 100% [100%, 100%] means every run beat every run, which with 3 runs a side happens 1 time
 in 20 by chance alone. A single run, or a mean ± standard deviation over the games of one
 evaluation, says nothing about the next seed
-([lesson 9](docs/lessons/09-honest-evaluation.md)).
+([lesson 10](docs/lessons/10-honest-evaluation.md)).
 
 The table has one row per run, newest first: **Hyperparameters** are the overrides typed
 at launch that change learning (anything else is the algorithm's default from

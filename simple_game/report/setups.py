@@ -3,7 +3,7 @@
 A set-up is what a run was launched with, seed left out: the algorithm, the recipe, the
 network, the hyperparameters typed at launch and the step budget. The plot draws a set-up's
 seeds in one colour (and, with 3 or more, their interquartile mean), and the notebook
-compares set-ups, not single runs: one seed says little about the next (lesson 9).
+compares set-ups, not single runs: one seed says little about the next (lesson 10).
 """
 
 from __future__ import annotations

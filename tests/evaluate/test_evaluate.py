@@ -197,6 +197,27 @@ def _break_config(run_dir: Path, key: str, value: object) -> None:
         ("video typo", ["run={run}", "video=sure"], "video=sure: must be true or false"),
         ("epsilon too big", ["run={run}", "epsilon=2"], "epsilon=2.0: must be between 0 and 1"),
         ("comma in a value", ["run={run}", "checkpoint=best,final"], "needs -m"),
+        ("montage, no models", ["run={bare}", "montage=true"], "has no saved model, and a montage"),
+        (
+            "explain random play",
+            ["run={run}", "agent=random", "explain=true"],
+            "no network to explain",
+        ),
+        (
+            "montage and explain",
+            ["run={run}", "montage=true", "explain=true"],
+            "drop agent=random, explain",
+        ),
+        (
+            "saliency every 0",
+            ["run={run}", "saliency_every=0"],
+            "saliency_every=0: must be a whole number >= 1",
+        ),
+        (
+            "match typo",
+            ["run={run}", "compare={run}", "match=time"],
+            "match=time: must be one of steps, minutes",
+        ),
     ],
 )
 def test_bad_input_gives_one_line_and_writes_nothing(
