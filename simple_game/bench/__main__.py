@@ -12,7 +12,9 @@ Measurements, each in its own module:
 * time to skill (:mod:`.time_to_skill`): minutes until a recipe's evaluations reach its target
   score, one seed after another (``--time-to-skill <recipe>``);
 * the doctor (:mod:`.doctor_check`): runs broken on purpose, trained and judged
-  (``--doctor-check``).
+  (``--doctor-check``);
+* watching the agent think (:mod:`.watching`): an explained game against a plain recorded one,
+  a saliency map and a montage (``--watch-run <run>``).
 
 Results go to the console and a JSON file. docs/performance.md has the measured numbers.
 """
@@ -106,6 +108,12 @@ def add_skill_args(parser: argparse.ArgumentParser) -> None:
         "--save-reference",
         action="store_true",
         help="write the runs' curves as the recipe's reference curves",
+    )
+    parser.add_argument(
+        "--watch-run",
+        type=Path,
+        default=None,
+        help="a run whose best model times the explained video, saliency and the montage",
     )
     parser.add_argument(
         "--doctor-check",
@@ -225,6 +233,11 @@ def main(argv: list[str] | None = None) -> None:
         report["time_to_skill"] = time_to_skill(
             args.time_to_skill, args.seeds, args.root, args.overrides, save_to
         )
+    if args.watch_run is not None:
+        from simple_game.bench.watching import watching_costs
+
+        print("\nWatching the agent think, one game:", flush=True)
+        report["watching"] = watching_costs(args.watch_run, args.repeats)
     if args.doctor_check:
         from simple_game.bench.doctor_check import doctor_check
 
