@@ -125,9 +125,9 @@ def caption(clip: Clip, name: str, width: int) -> np.ndarray:
     draw = ImageDraw.Draw(image)
     minutes = clip.snapshot.minutes
     trained = f"{clip.snapshot.steps:,} steps" + ("" if minutes is None else f", {minutes:.0f} min")
-    draw.text((6, 4), f"{name}: {trained}", fill=INK, font=_font(13))
+    draw.text((6, 4), f"{name}: {trained}", fill=INK, font=font(13))
     draw.text((6, 24), f"this game: {clip.score:+g} after {clip.steps:,} steps", fill=FAINT,
-              font=_font(12))  # fmt: skip
+              font=font(12))  # fmt: skip
     return np.asarray(image)
 
 
@@ -154,6 +154,7 @@ def make_montage(cfg: DictConfig) -> list[Path]:
     """``montage=true`` (and ``compare=``): play, caption and write the montage video."""
     from simple_game.envs.build import EVAL_SEED_OFFSET
     from simple_game.evaluate.target import load_run_config
+    from simple_game.model.device import configure_threads
     from simple_game.records.video import GameRecorder, video_fps
 
     if cfg.run is None:
@@ -163,6 +164,7 @@ def make_montage(cfg: DictConfig) -> list[Path]:
     run_dir = Path(str(cfg.run))
     run_cfg = load_run_config(run_dir)
     mine = snapshots(run_dir)
+    configure_threads(1)  # one game at a time: more threads only synchronise (see prepare)
     other = _other_run(cfg, run_cfg)
     seed = int(cfg.seed) if cfg.seed is not None else int(run_cfg.seed) + EVAL_SEED_OFFSET
     name = run_name(run_dir)

@@ -62,7 +62,7 @@ class GameTrace:
 
 
 @cache
-def _font(size: int, mono: bool = False):  # noqa: ANN202 - a PIL ImageFont
+def font(size: int, mono: bool = False):  # noqa: ANN202 - a PIL ImageFont
     from matplotlib import font_manager
     from PIL import ImageFont
 
@@ -92,9 +92,9 @@ def draw_frame(
     image.paste(Image.fromarray(big), (0, 0))
     draw = ImageDraw.Draw(image)
     x = width + 10
-    draw.text((x, 6), title, fill=FAINT, font=_font(11))
+    draw.text((x, 6), title, fill=FAINT, font=font(11))
     draw.text((x, 22), f"game {step.game}   step {step.step:,}   score {step.score:g}",
-              fill=INK, font=_font(14))  # fmt: skip
+              fill=INK, font=font(14))  # fmt: skip
     y = _draw_actions(draw, x, 48, step, actions)
     _draw_trace(draw, x, y + 14, trace, step.kind)
     return np.asarray(image)
@@ -103,9 +103,9 @@ def draw_frame(
 def _draw_actions(draw, x: int, y: int, step: PanelStep, actions: list[str]) -> int:  # noqa: ANN001
     """The action taken and a bar per action; returns the y below them."""
     chose = f"chose {step.action_name}" + ("  (random: epsilon)" if step.explored else "")
-    draw.text((x, y), chose, fill=RANDOM if step.explored else CHOSEN, font=_font(14))
+    draw.text((x, y), chose, fill=RANDOM if step.explored else CHOSEN, font=font(14))
     heading = "Q-value of each action" if step.kind == "q" else "chance of each action"
-    draw.text((x, y + 22), heading, fill=FAINT, font=_font(11))
+    draw.text((x, y + 22), heading, fill=FAINT, font=font(11))
     values = np.asarray(step.values, dtype=float)
     low, high = (values.min(), values.max()) if step.kind == "q" else (0.0, 1.0)
     span = max(high - low, 1e-9)
@@ -113,18 +113,18 @@ def _draw_actions(draw, x: int, y: int, step: PanelStep, actions: list[str]) -> 
     for a, name in enumerate(actions):
         row = top + 19 * a
         colour = CHOSEN if a == step.action else BAR
-        draw.text((x, row), name[:11], fill=colour if a == step.action else INK, font=_font(11))
+        draw.text((x, row), name[:11], fill=colour if a == step.action else INK, font=font(11))
         length = 2 + round((bar_width - 2) * (values[a] - low) / span)
         draw.rectangle((bar_left, row + 2, bar_left + length, row + 13), fill=colour)
         text = f"{values[a]:+.3f}" if step.kind == "q" else f"{values[a]:.0%}"
         if step.spread is not None:
             text += f" ±{step.spread[a]:.2f}"
-        draw.text((bar_left + bar_width + 6, row), text, fill=INK, font=_font(11, mono=True))
+        draw.text((bar_left + bar_width + 6, row), text, fill=INK, font=font(11, mono=True))
     bottom = top + 19 * len(actions)
     if step.kind == "q" and len(values) > 1:
         best_two = np.sort(values)[-2:]
         gap = f"action gap (best - second best): {best_two[1] - best_two[0]:.3f}"
-        draw.text((x, bottom + 2), gap, fill=FAINT, font=_font(11))
+        draw.text((x, bottom + 2), gap, fill=FAINT, font=font(11))
         bottom += 18
     return bottom
 
@@ -136,7 +136,7 @@ def _draw_trace(draw, x: int, y: int, trace: GameTrace, kind: str) -> None:  # n
     rewards = trace.rewards[-TRACE_STEPS:]
     now = values[-1] if values else 0.0
     draw.text((x, y), f"{name}: expected discounted return, now {now:+.3f}",
-              fill=INK, font=_font(11))  # fmt: skip
+              fill=INK, font=font(11))  # fmt: skip
     left, top, w, h = x, y + 18, PANEL_WIDTH - 24, 150
     draw.rectangle((left, top, left + w, top + h), outline=FAINT)
     if len(values) > 1:
@@ -148,14 +148,14 @@ def _draw_trace(draw, x: int, y: int, trace: GameTrace, kind: str) -> None:  # n
             for i, v in enumerate(values)
         ]
         draw.line(points, fill=TRACE, width=2)
-        draw.text((left + 3, top + 2), f"{high:+.2f}", fill=FAINT, font=_font(10, mono=True))
-        draw.text((left + 3, top + h - 13), f"{low:+.2f}", fill=FAINT, font=_font(10, mono=True))
+        draw.text((left + 3, top + 2), f"{high:+.2f}", fill=FAINT, font=font(10, mono=True))
+        draw.text((left + 3, top + h - 13), f"{low:+.2f}", fill=FAINT, font=font(10, mono=True))
     for i, r in enumerate(rewards):
         if r:
             px = left + w * i / (TRACE_STEPS - 1)
             draw.line((px, top + h + 3, px, top + h + 12), fill=WON if r > 0 else LOST, width=3)
     draw.text((left, top + h + 16), f"last {TRACE_STEPS} steps; green: point won, red: lost",
-              fill=FAINT, font=_font(10))  # fmt: skip
+              fill=FAINT, font=font(10))  # fmt: skip
 
 
 def tint(screen: np.ndarray, heat: np.ndarray, strength: float = 0.75) -> np.ndarray:
