@@ -119,7 +119,7 @@ def caption(clip: Clip, name: str, width: int) -> np.ndarray:
     """The strip above a clip: whose model, how trained, and how its game ended."""
     from PIL import Image, ImageDraw
 
-    from simple_game.records.panel import BACKGROUND, FAINT, INK, _font
+    from simple_game.records.panel import BACKGROUND, FAINT, INK, font
 
     image = Image.new("RGB", (width, CAPTION_HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(image)
