@@ -161,7 +161,7 @@ def check_seeds(args: argparse.Namespace) -> None:
     """``--seeds`` as whole numbers >= 0 whose reference run directories are free or done."""
     from simple_game.bench.time_to_skill import completed, run_dir_of
     from simple_game.errors import UserError
-    from simple_game.records.summary import read_summary
+    from simple_game.records.run_summary import read_summary
 
     typed = args.seeds
     try:
@@ -173,7 +173,8 @@ def check_seeds(args: argparse.Namespace) -> None:
     for seed in args.seeds:
         run_dir = run_dir_of(args.root, args.time_to_skill, seed)
         if run_dir.exists() and not completed(run_dir):
-            status = (read_summary(run_dir) or {}).get("status")
+            summary = read_summary(run_dir)
+            status = summary.status if summary else None
             raise UserError(
                 f"--seeds: {run_dir} holds a run that did not complete ({status or 'no summary'}):"
                 " move it away, or time other seeds"

@@ -67,11 +67,11 @@ def slug(name: str) -> str:
 
 def check_case(case: Case, root: Path) -> dict[str, Any]:
     """Train ``case`` (unless its run directory already holds a finished run) and judge it."""
+    from simple_game.bench.time_to_skill import completed
     from simple_game.doctor import OK, examine, load_facts
-    from simple_game.records.summary import read_summary
 
     run_dir = root / "runs" / "doctor_check" / slug(case.name)
-    if (read_summary(run_dir) or {}).get("status") != "completed":
+    if not completed(run_dir):
         command = [sys.executable, "-m", "simple_game", *case.overrides, *QUICK,
                    f"hydra.run.dir={run_dir}"]  # fmt: skip
         print("$", " ".join(command[1:]), flush=True)

@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from simple_game.records.summary import read_summary
+from simple_game.records.run_summary import read_summary
 from simple_game.training.sharing import usable_cores
 
 
@@ -47,7 +47,8 @@ def together(
     for proc in [start_run(d, game, steps, extra) for d in dirs]:
         if proc.wait() != 0:
             raise RuntimeError(f"a {name} run failed; see {root}")
-    return [float((read_summary(d) or {})["steps_per_s"]) for d in dirs]
+    speeds = [read_summary(d) for d in dirs]
+    return [s.steps_per_s if s else float("nan") for s in speeds]
 
 
 def measure_sharing(game: str, steps: int, old_steps: int) -> dict[str, Any]:

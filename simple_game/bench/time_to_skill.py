@@ -25,7 +25,7 @@ from typing import Any
 
 from simple_game.records.evaluations import read_evaluations
 from simple_game.records.reference import reference_from_runs
-from simple_game.records.summary import read_summary
+from simple_game.records.run_summary import RunSummary, read_summary
 
 
 def run_dir_of(root: Path, recipe: str, seed: int) -> Path:
@@ -34,7 +34,8 @@ def run_dir_of(root: Path, recipe: str, seed: int) -> Path:
 
 def completed(run_dir: Path) -> bool:
     """Whether ``run_dir`` holds a run that ran to its end (reached its target or time)."""
-    return (read_summary(run_dir) or {}).get("status") == "completed"
+    summary = read_summary(run_dir)
+    return summary is not None and summary.status == "completed"
 
 
 def train_one(recipe: str, seed: int, root: Path, overrides: list[str]) -> float:
@@ -64,16 +65,16 @@ def seed_result(run_dir: Path, target: float) -> dict[str, Any]:
         for e in read_evaluations(run_dir)
     ]
     hit = next(((steps, minutes) for steps, minutes, mean in curve if mean >= target), None)
-    summary = read_summary(run_dir) or {}
+    summary = read_summary(run_dir) or RunSummary()
     return {
         "run": str(run_dir),
-        "seed": summary.get("seed"),
+        "seed": summary.seed,
         "reached": hit is not None,
         "steps_to_target": hit[0] if hit else None,
         "minutes_to_target": round(hit[1], 2) if hit else None,
-        "trained_steps": summary.get("timesteps"),
-        "trained_minutes": round(float(summary.get("wall_time_s", 0)) / 60, 2),
-        "best_score": summary.get("best_eval_mean_reward"),
+        "trained_steps": summary.timesteps,
+        "trained_minutes": round(summary.minutes, 2),
+        "best_score": summary.best_eval_mean_reward,
     }
 
 

@@ -28,7 +28,7 @@ from simple_game.config.groups import GROUPS
 from simple_game.errors import UserError
 from simple_game.records.checkpoints import check_checkpoint, list_checkpoints
 from simple_game.records.paths import RunPaths, not_a_run
-from simple_game.records.summary import read_summary
+from simple_game.records.run_summary import read_summary
 
 RESUME_KEY = "resume"
 
@@ -61,7 +61,7 @@ def check_resume_dir(value: str, overrides: Sequence[str]) -> Path:
                 f"resume={value}: that run trained {key}={saved[key].name}, not {key}={option}; "
                 f"drop {key}= or start a new run"
             )
-    summary = read_summary(run_dir) or {}
+    summary = read_summary(run_dir)
     asked = next(  # the last value wins, as in Hydra
         (o.split("=", 1)[1] for o in reversed(overrides) if _key(o) == "train.total_timesteps"),
         saved.train.total_timesteps,
@@ -75,7 +75,7 @@ def check_resume_dir(value: str, overrides: Sequence[str]) -> Path:
         ) from None
     done = checkpoints[-1][0]
     if budget <= done:
-        finished = summary.get("status") == "completed"
+        finished = summary is not None and summary.status == "completed"
         raise UserError(
             f"resume={value}: that run "
             + (f"already completed {done:,} steps" if finished else f"stopped at {done:,} steps")

@@ -14,7 +14,7 @@ from pathlib import Path
 from simple_game.doctor import OK, PROBLEM, WARNING, examine, load_facts
 from simple_game.errors import UserError, exit_for
 from simple_game.records.paths import RunPaths, not_a_run
-from simple_game.records.summary import ENDINGS
+from simple_game.records.run_summary import ENDINGS
 
 USAGE = "python -m simple_game.doctor run=<run directory>"
 

@@ -48,10 +48,8 @@ def check_budget(facts: RunFacts) -> Iterator[Finding]:
             "learning_starts), or a smaller algo.learning_starts",
             "nothing-is-learned",
         )
-    recipe = facts.summary.get("recipe")
-    if recipe and any(
-        o.startswith("train.total_timesteps=") for o in facts.summary.get("overrides") or []
-    ):
+    recipe = facts.summary.recipe
+    if recipe and any(o.startswith("train.total_timesteps=") for o in facts.summary.overrides):
         yield Finding(
             WARNING,
             "a recipe on another budget",

@@ -19,8 +19,8 @@ from simple_game.records.evaluations import pool_by_steps, read_evaluations, sco
 from simple_game.records.paths import RunPaths
 from simple_game.records.progress import Series, read_progress
 from simple_game.records.reference import load_reference
+from simple_game.records.run_summary import RunSummary, read_summary
 from simple_game.records.scores import Baseline, baseline
-from simple_game.records.summary import ended_by, read_summary
 
 
 class Evaluated(NamedTuple):
@@ -49,7 +49,7 @@ class RunFacts:
 
     run_dir: Path
     config: Any  # the saved OmegaConf config (DictConfig)
-    summary: dict[str, Any]
+    summary: RunSummary
     evaluations: list[dict[str, Any]]  # evaluations.jsonl, one dict per line
     progress: dict[str, Series] = field(default_factory=dict)
     now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
@@ -64,7 +64,7 @@ class RunFacts:
 
     @property
     def steps(self) -> int:
-        return int(self.summary.get("timesteps") or 0)
+        return self.summary.timesteps
 
     @property
     def target(self) -> float | None:
@@ -73,8 +73,8 @@ class RunFacts:
 
     @property
     def ending(self) -> str | None:
-        """How the run ended (records.summary.ENDINGS), or None without a summary."""
-        return ended_by(self.summary, self.now)
+        """How the run ended (records.run_summary.ENDINGS), or None without a summary."""
+        return self.summary.ending(self.now)
 
     @cached_property
     def points(self) -> list[Evaluated]:
@@ -92,7 +92,7 @@ class RunFacts:
     @cached_property
     def reference(self) -> dict[str, Any] | None:
         """The measured runs of the recipe this run followed, if it followed one."""
-        return load_reference(self.summary.get("recipe") or self.config.get("recipe"))
+        return load_reference(self.summary.recipe or self.config.get("recipe"))
 
     def metric(self, tag: str) -> Series:
         return self.progress.get(tag, [])
@@ -105,7 +105,7 @@ def load_facts(run_dir: Path, now: datetime | None = None) -> RunFacts:
     facts = RunFacts(
         run_dir,
         OmegaConf.load(RunPaths(run_dir).hydra_config),
-        read_summary(run_dir) or {},
+        read_summary(run_dir) or RunSummary(),
         read_evaluations(run_dir),
         read_progress(run_dir),
     )

@@ -28,7 +28,7 @@ from simple_game.doctor.reference import (
 )
 from simple_game.records.evaluations import all_cut_at_cap, cap_note
 from simple_game.records.reference import MINUTES
-from simple_game.records.summary import ENDINGS
+from simple_game.records.run_summary import ENDINGS
 
 # Budgets below this are not judged against random play: the quickest runs measured here (PPO
 # on Breakout) beat it by their first evaluation at 100k steps, their training games at 50k.
@@ -47,7 +47,7 @@ ENDED = ("target", "time_limit", "budget", "interrupted", "died", "failed")
 def check_ending(facts: RunFacts) -> Iterator[Finding]:
     """How the run stopped: reached its target, its time limit, its budget, interrupted, dead."""
     ending, steps = facts.ending, f"{facts.steps:,} of {facts.budget:,} steps"
-    minutes = float(facts.summary.get("wall_time_s") or 0) / 60
+    minutes = facts.summary.minutes
     if ending == "target" and facts.target is not None:
         # The evaluation that stopped the run, not its step count's pooled mean: a final
         # evaluation of the same weights on other games may have scored less.
@@ -92,7 +92,7 @@ def check_ending(facts: RunFacts) -> Iterator[Finding]:
         )
     elif ending in ("failed", "pruned"):
         level = PROBLEM if ending == "failed" else OK
-        yield Finding(level, ENDINGS[ending], str(facts.summary.get("error") or "no message"))
+        yield Finding(level, ENDINGS[ending], facts.summary.error or "no message")
 
 
 def check_scores(facts: RunFacts) -> Iterator[Finding]:
@@ -333,8 +333,8 @@ def check_overestimation(facts: RunFacts) -> Iterator[Finding]:
 def _heartbeat_age(facts: RunFacts) -> str:
     """How long ago summary.json was last written, e.g. ``"42s"``, ``"17m"``, ``"3h05m"``."""
     try:
-        age = facts.now - datetime.fromisoformat(str(facts.summary["updated_at"]))
-    except (KeyError, TypeError, ValueError):
+        age = facts.now - datetime.fromisoformat(str(facts.summary.updated_at))
+    except (TypeError, ValueError):
         return "an unknown time"
     seconds = max(int(age.total_seconds()), 0)
     if seconds < 60:

@@ -12,8 +12,8 @@ from simple_game.doctor.findings import WARNING, Finding
 
 def check_speed(facts: RunFacts) -> Iterator[Finding]:
     """Training speed: shared with other trainings, or far below the recipe's reference runs."""
-    shared = int(facts.summary.get("max_concurrent_trainings") or 1)
-    speed = float(facts.summary.get("steps_per_s") or 0)
+    shared = facts.summary.max_concurrent_trainings or 1
+    speed = facts.summary.steps_per_s
     if shared > 1:
         yield Finding(
             WARNING,

@@ -50,11 +50,12 @@ class Clip:
 def snapshots(run_dir: Path) -> list[Snapshot]:
     """The run's periodic checkpoints and its final model, in step order; a run with fewer
     than two is refused (a montage of one model shows nothing change)."""
-    from simple_game.records.summary import read_summary
+    from simple_game.records.run_summary import read_summary
 
     found = dict(list_checkpoints(run_dir))
     final = RunPaths(run_dir).final_model
-    steps = int((read_summary(run_dir) or {}).get("timesteps") or 0)
+    summary = read_summary(run_dir)
+    steps = summary.timesteps if summary else 0
     if final.is_file() and steps and steps not in found:
         found[steps] = final
     if len(found) < 2:
@@ -204,14 +205,14 @@ def make_montage(cfg: DictConfig) -> list[Path]:
 
 def run_name(run_dir: Path) -> str:
     """``pqn, recipe pong_pqn, seed 0``: what tells a run from another in a caption."""
-    from simple_game.records.summary import read_summary
+    from simple_game.records.run_summary import RunSummary, read_summary
 
-    summary = read_summary(run_dir) or {}
-    parts = [str(summary.get("algo") or run_dir.parent.name)]
-    if summary.get("recipe"):
-        parts.append(f"recipe {summary['recipe']}")
-    if summary.get("seed") is not None:
-        parts.append(f"seed {summary['seed']}")
+    summary = read_summary(run_dir) or RunSummary()
+    parts = [summary.algo or run_dir.parent.name]
+    if summary.recipe:
+        parts.append(f"recipe {summary.recipe}")
+    if summary.seed is not None:
+        parts.append(f"seed {summary.seed}")
     return ", ".join(parts)
 
 

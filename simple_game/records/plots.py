@@ -29,7 +29,7 @@ from simple_game.records.evaluations import evaluation_points
 from simple_game.records.paths import TRAIN_SCORE_COLUMN, RunPaths
 from simple_game.records.progress import read_progress
 from simple_game.records.reference import STEPS, band, load_reference
-from simple_game.records.summary import read_summary
+from simple_game.records.run_summary import read_summary
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -48,8 +48,7 @@ def _run_facts(run_dir: Path) -> tuple[str, str | None, str | None]:
     paths = RunPaths(run_dir)
     data = read_summary(run_dir)
     if data is not None:
-        algo, env, env_id = data.get("algo"), data.get("env"), data.get("env_id")
-        recipe = data.get("recipe")
+        algo, env, env_id, recipe = data.algo, data.env, data.env_id, data.recipe
     else:
         from omegaconf import OmegaConf
 

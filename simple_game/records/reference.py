@@ -18,7 +18,8 @@ import numpy as np
 
 from simple_game.records.evaluations import evaluation_points, read_evaluations
 from simple_game.records.paths import RunPaths
-from simple_game.records.summary import git_commit, read_summary, utc_now
+from simple_game.records.run_summary import RunSummary, read_summary
+from simple_game.records.summary import git_commit, utc_now
 
 REFERENCE_DIR = Path(__file__).resolve().parent / "data" / "reference"
 STEPS, MINUTES, MEAN = 0, 1, 2  # the columns of a reference curve
@@ -27,25 +28,22 @@ STEPS, MINUTES, MEAN = 0, 1, 2  # the columns of a reference curve
 def reference_from_runs(recipe: str, run_dirs: list[Path]) -> dict[str, Any]:
     """The reference file's content, from the run directories of a time-to-skill check."""
     seeds = []
-    first: dict[str, Any] = {}
-    for run_dir in run_dirs:
-        summary = read_summary(run_dir) or {}
-        first = first or summary
+    summaries = [read_summary(run_dir) or RunSummary() for run_dir in run_dirs]
+    first = next((s for s in summaries if s.algo), RunSummary())
+    for run_dir, summary in zip(run_dirs, summaries, strict=True):
         curve = [
             [p.timesteps, round((p.wall_time_s or 0.0) / 60, 2), round(float(np.mean(p.games)), 2)]
             for p in evaluation_points(run_dir)
         ]
         # Each seed's own machine: seeds are added one session at a time, maybe elsewhere.
-        machine = summary.get("machine", "not recorded")
-        seeds.append(
-            {"seed": summary.get("seed"), "machine": machine, "curve": curve, **_hit(run_dir)}
-        )
+        machine = summary.machine or "not recorded"
+        seeds.append({"seed": summary.seed, "machine": machine, "curve": curve, **_hit(run_dir)})
     machines = sorted({s["machine"] for s in seeds})
     return {
         "recipe": recipe,
-        "algo": first.get("algo"),
-        "env": first.get("env"),
-        "env_id": first.get("env_id"),
+        "algo": first.algo,
+        "env": first.env,
+        "env_id": first.env_id,
         "columns": ["agent steps", "training minutes", "mean evaluation score"],
         "saved_at": utc_now(),
         "machine": "; ".join(machines),  # where the seeds trained (each seed names its own)

@@ -11,10 +11,10 @@ evaluation is the run's best so far, for fresh and resumed runs alike.
 
 from __future__ import annotations
 
-import json
 import subprocess
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from dataclasses import replace
+from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from simple_game.records.evaluations import append_evaluation
 from simple_game.records.files import write_json_atomic
 from simple_game.records.machine import machine_name
 from simple_game.records.paths import RunPaths
+from simple_game.records.run_summary import RunSummary, read_summary
 
 # Packages whose versions decide what a run does; recorded so results can be reproduced.
 RECORDED_PACKAGES = (
@@ -39,55 +40,8 @@ RECORDED_PACKAGES = (
 )
 
 
-# A running run rewrites summary.json's `updated_at` every train.log_interval_s (30 s) and
-# after every evaluation; a long evaluation (5 full games that hit the 108k-frame cap) can
-# take ~10 minutes on a CPU. 15 minutes of silence means the process most likely died
-# without writing its final status (kill -9, power cut, out of memory).
-STALE_AFTER = timedelta(minutes=15)
-
-# How a run ended (summary.json's `ended_by`, or what :func:`ended_by` derives for an older
-# file or a dead process), in the words the doctor and the notebook use.
-ENDINGS = {
-    "target": "reached its target score (train.target_score)",
-    "time_limit": "stopped by its time limit (train.max_minutes)",
-    "budget": "trained its whole step budget (train.total_timesteps)",
-    "interrupted": "interrupted (Ctrl-C or SIGTERM): resume it",
-    "failed": "failed with an error",
-    "pruned": "pruned by an Optuna sweep",
-    "died": "died: no heartbeat for 15 minutes (killed, out of memory or a power cut)",
-    "running": "still training",
-}
-
-
 def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def is_stale(updated_at: Any, now: datetime) -> bool:
-    """Whether a heartbeat time is older than :data:`STALE_AFTER` (or unreadable)."""
-    try:
-        return now - datetime.fromisoformat(str(updated_at)) > STALE_AFTER
-    except (TypeError, ValueError):
-        return True  # a running run without a readable heartbeat cannot be shown as alive
-
-
-def ended_by(summary: dict[str, Any], now: datetime) -> str | None:
-    """How the run ended, one key of :data:`ENDINGS` (None: no status to tell).
-
-    Runs written before summary.json had ``ended_by`` are read from their ``stop_reason``
-    text: a completed run without one trained its whole budget.
-    """
-    status = summary.get("status")
-    if status == "running":
-        return "died" if is_stale(summary.get("updated_at"), now) else "running"
-    if status != "completed":
-        return str(status) if status in ENDINGS else None
-    if summary.get("ended_by") in ENDINGS:
-        return str(summary["ended_by"])
-    reason = str(summary.get("stop_reason") or "")
-    if reason.startswith("an evaluation reached"):
-        return "target"
-    return "time_limit" if reason.startswith("train.max_minutes") else "budget"
 
 
 def package_versions() -> dict[str, str]:
@@ -116,15 +70,6 @@ def git_commit() -> str | None:
     return out.stdout.strip() or None
 
 
-def read_summary(run_dir: Path) -> dict[str, Any] | None:
-    """A run's summary.json, or None if it is missing or unreadable."""
-    try:
-        data = json.loads(RunPaths(run_dir).summary.read_text())
-    except (OSError, json.JSONDecodeError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
 def read_overrides(run_dir: Path) -> list[str]:
     """The command-line overrides Hydra saved for a run (.hydra/overrides.yaml)."""
     path = RunPaths(run_dir).hydra_overrides
@@ -135,63 +80,46 @@ def read_overrides(run_dir: Path) -> list[str]:
 
 
 class RunRecord:
-    """``summary.json`` of one run, rewritten atomically on every change.
+    """``summary.json`` of one run (a :class:`RunSummary`), rewritten atomically on every change.
 
-    A resumed run continues the record it finds (start time, best score, wall time so far).
+    ``identity`` says what the run is (its algo, game, seed, ...), as :class:`RunSummary`'s
+    fields. A resumed run continues the record it finds (start time, best score, wall time so
+    far).
     """
 
-    def __init__(self, run_dir: Path, resume: bool = False, **fields: Any) -> None:
+    def __init__(self, run_dir: Path, resume: bool = False, **identity: Any) -> None:
         self.run_dir = run_dir
         self.path = RunPaths(run_dir).summary
-        now = utc_now()
         previous = read_summary(run_dir) if resume else None
         if previous is not None:
-            self.data = {
-                **previous,
-                **fields,
-                "status": "running",
-                "error": None,
-                "finished_at": None,
-            }
-            self.data["resumes"] = int(previous.get("resumes", 0)) + 1
-            self.write()
-            return
-        self.data: dict[str, Any] = {
-            "status": "running",
-            "error": None,
-            "started_at": now,
-            "updated_at": now,
-            "finished_at": None,
-            "timesteps": 0,
-            "wall_time_s": 0.0,
-            "steps_per_s": 0.0,
-            "eval_mean_reward": None,
-            "eval_std_reward": None,
-            "eval_episodes": 0,
-            "best_eval_mean_reward": None,
-            "versions": package_versions(),
-            "git_commit": git_commit(),
-            "machine": machine_name(),
-            **fields,
-        }
+            self.summary = replace(
+                previous, **identity, status="running", error=None, finished_at=None,
+                resumes=previous.resumes + 1,
+            )  # fmt: skip
+        else:
+            now = utc_now()
+            self.summary = RunSummary(
+                **identity, status="running", started_at=now, updated_at=now,
+                versions=package_versions(),
+                git_commit=git_commit(), machine=machine_name(),
+            )  # fmt: skip
         self.write()
 
     @property
     def wall_time_s(self) -> float:
         """Training time recorded so far, over every session of a resumed run."""
-        return float(self.data["wall_time_s"])
+        return self.summary.wall_time_s
 
     @property
     def last_eval(self) -> tuple[float, float] | None:
         """(mean, std) of the latest evaluation, or None before the first."""
-        mean = self.data["eval_mean_reward"]
-        return None if mean is None else (float(mean), float(self.data["eval_std_reward"]))
+        mean, std = self.summary.eval_mean_reward, self.summary.eval_std_reward
+        return None if mean is None else (mean, std or 0.0)
 
     @property
     def best_eval(self) -> float | None:
         """The best evaluation mean of the run so far (resumes included)."""
-        best = self.data["best_eval_mean_reward"]
-        return None if best is None else float(best)
+        return self.summary.best_eval_mean_reward
 
     def progress(self, timesteps: int, wall_time_s: float, session_steps_per_s: float) -> None:
         """The heartbeat: how far training got, so a dead run can be told from a live one.
@@ -249,21 +177,34 @@ class RunRecord:
             eval_std_reward=std,
             eval_episodes=len(rewards),
             best_eval_mean_reward=mean if is_best else best,
-            **({"best_eval_timesteps": int(timesteps)} if is_best else {}),
+            best_eval_timesteps=int(timesteps) if is_best else self.summary.best_eval_timesteps,
         )
         return is_best
 
-    def describe(self, **fields: Any) -> None:
-        """Facts about the run learned once it starts, e.g. the device it trains on."""
-        self._update(**fields)
+    def trains_on(self, device: str) -> None:
+        """The torch device the run trains on, known once it starts."""
+        self._update(device=device)
 
-    def finish(self, status: str, **fields: Any) -> None:
+    def shared_with(self, trainings: int) -> None:
+        """The most trainings that shared the machine (this one included)."""
+        self._update(max_concurrent_trainings=trainings)
+
+    def stopped(self, ending: str, reason: str | None) -> None:
+        """How training ended (a key of ``ENDINGS``: target, time_limit, budget), in a word
+        and a sentence."""
+        self._update(ended_by=ending, stop_reason=reason)
+
+    def final_model_is_best(self, is_best: bool) -> None:
+        """Whether ``best_model.zip`` holds the final model."""
+        self._update(final_is_best=is_best)
+
+    def finish(self, status: str, error: str | None = None) -> None:
         """The run ended (``completed``, ``interrupted``, ``failed``, ``pruned``)."""
-        self._update(status=status, finished_at=utc_now(), **fields)
+        self._update(status=status, finished_at=utc_now(), error=error)
 
-    def _update(self, **fields: Any) -> None:
-        self.data.update(fields, updated_at=utc_now())
+    def _update(self, **changes: Any) -> None:
+        self.summary = replace(self.summary, **changes, updated_at=utc_now())
         self.write()
 
     def write(self) -> None:
-        write_json_atomic(self.path, self.data)
+        write_json_atomic(self.path, self.summary.to_json())

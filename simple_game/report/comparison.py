@@ -35,7 +35,7 @@ from simple_game.report.statistics import (
     median,
 )
 
-FINISHED = frozenset({"target", "time_limit", "budget"})  # records.summary.ENDINGS keys
+FINISHED = frozenset({"target", "time_limit", "budget"})  # records.run_summary.ENDINGS keys
 MAX_ALL_PAIRS = 6  # more set-ups than this: each is compared with the best one only
 
 

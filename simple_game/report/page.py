@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from datetime import timedelta
 from urllib.parse import quote
 
+from simple_game.records.run_summary import STALE_AFTER
 from simple_game.records.scores import human_normalized
-from simple_game.records.summary import STALE_AFTER
 from simple_game.report.comparison import compare
 from simple_game.report.comparison_section import comparison_section
 from simple_game.report.markdown import count, table
@@ -316,7 +316,7 @@ def _files(run: Run) -> str:
     return " · ".join(links)
 
 
-# How a completed run stopped, in the Status column (records.summary.ENDINGS).
+# How a completed run stopped, in the Status column (records.run_summary.ENDINGS).
 STOPPED_BY = {"target": "target reached", "time_limit": "time limit", "budget": "whole budget"}
 
 

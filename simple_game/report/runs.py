@@ -25,7 +25,8 @@ from simple_game.records.evaluations import (
     scored_lines,
 )
 from simple_game.records.paths import OPTUNA_RESULTS_FILE, SWEEP_CONFIG_FILE, RunPaths
-from simple_game.records.summary import ended_by, is_stale, read_overrides, read_summary
+from simple_game.records.run_summary import RunSummary, is_stale, read_summary, summary_from
+from simple_game.records.summary import read_overrides
 
 # Where Hydra puts runs, relative to the directory the user launched from (conf/config.yaml).
 RUN_ROOTS = ("runs", "multirun")
@@ -110,7 +111,7 @@ class Run:
     sweep: str | None  # the sweep directory for multirun jobs
     learning_curve: str | None  # links to files other tools write into the run directory
     video: str | None
-    ended_by: str | None = None  # how it ended: a key of records.summary.ENDINGS
+    ended_by: str | None = None  # how it ended: a key of records.run_summary.ENDINGS
     target_score: float | None = None  # train.target_score of its config (None: no target)
     reached: CurvePoint | None = None  # the first evaluation whose mean reached the target
 
@@ -176,42 +177,43 @@ def read_run(root: Path, run_dir: Path, now: datetime) -> Run:
     if summary is None:
         exists = RunPaths(run_dir).summary.exists()
         problem = "summary.json unreadable" if exists else "no summary.json (died before training?)"
-        summary = _from_hydra_config(run_dir)
+    known = summary or _from_hydra_config(run_dir)  # what the run is, at least
     lines = list(scored_lines(read_evaluations(run_dir)))  # one parse for the scores and the curve
     history = _history(lines)
-    status = str(summary.get("status") or "broken") if not problem else "broken"
-    if status == "running" and is_stale(summary.get("updated_at"), now):
+    status = "broken" if summary is None else summary.status or "broken"
+    if status == "running" and is_stale(known.updated_at, now):
         status = "stale"
-    if summary.get("error"):
-        problem = str(summary["error"])
+    if known.error:
+        problem = known.error
     target = _target_score(run_dir)
 
     rel = run_dir.relative_to(root)
     return Run(
         path=rel.as_posix(),
-        game=str(summary.get("env") or "unknown"),
-        env_id=_str_or_none(summary.get("env_id")),
-        experiment=str(summary.get("experiment") or rel.parent.name),
-        algo=str(summary.get("algo") or "?"),
-        policy=str(summary.get("policy") or "?"),
-        seed=_int_or_none(summary.get("seed")),
+        game=known.env or "unknown",
+        env_id=known.env_id or None,
+        experiment=known.experiment or rel.parent.name,
+        algo=known.algo or "?",
+        policy=known.policy or "?",
+        seed=known.seed,
         status=status,
-        started=_started(summary.get("started_at"), rel),
-        timesteps=_int_or_none(summary.get("timesteps")),
-        total_timesteps=_int_or_none(summary.get("total_timesteps")),
-        wall_time_s=_float_or_none(summary.get("wall_time_s")),
-        steps_per_s=_float_or_none(summary.get("steps_per_s")),
-        final=_final_score(summary, history),
-        best=_best_score(summary, history),
-        overrides=tuple(str(o) for o in summary.get("overrides") or ()),
-        note=str(summary.get("note") or ""),
+        started=_started(known.started_at, rel),
+        # how far it got: unknown, not 0, without a summary.json
+        timesteps=None if summary is None else summary.timesteps,
+        total_timesteps=known.total_timesteps,
+        wall_time_s=None if summary is None else summary.wall_time_s,
+        steps_per_s=None if summary is None else summary.steps_per_s,
+        final=_final_score(known, history),
+        best=_best_score(known, history),
+        overrides=tuple(known.overrides),
+        note=known.note,
         problem=problem,
         curve=_curve(lines),
-        recipe=_str_or_none(summary.get("recipe")),
+        recipe=known.recipe or None,
         sweep=_sweep_of(root, run_dir),
         learning_curve=_existing(run_dir, rel, RunPaths(run_dir).learning_curve.name),
         video=_latest_video(run_dir, rel),
-        ended_by=ended_by(summary, now),
+        ended_by=known.ending(now),
         target_score=target,
         reached=_reached(lines, target),
     )
@@ -236,12 +238,12 @@ def _sweep_of(root: Path, run_dir: Path) -> str | None:
     )
 
 
-def _from_hydra_config(run_dir: Path) -> dict[str, Any]:
-    """Summary-like fields from .hydra/, for a run that never wrote summary.json.
+def _from_hydra_config(run_dir: Path) -> RunSummary:
+    """What a run that never wrote summary.json is, from .hydra/.
 
     Hydra saves config.yaml before the run starts, so even a run that crashed at once
     tells us its algo, game and seed. OmegaConf resolves `${algo.name}_${env.name}`-style
-    values; a file that does not parse gives an empty dict (the row then shows "?").
+    values; a file that does not parse gives an empty record (the row then shows "?").
     """
     from omegaconf import OmegaConf
 
@@ -261,7 +263,7 @@ def _from_hydra_config(run_dir: Path) -> dict[str, Any]:
             fields[field] = OmegaConf.select(cfg, key, default=None)
     except Exception:  # noqa: BLE001 - any unreadable config just leaves the row mostly empty
         pass
-    return fields
+    return summary_from(fields)
 
 
 def _started(started_at: Any, rel: Path) -> str:
@@ -322,20 +324,20 @@ def _reached(lines: list[ScoredLine], target: float | None) -> CurvePoint | None
     return None
 
 
-def _final_score(summary: dict[str, Any], history: History) -> Score | None:
-    mean = _float_or_none(summary.get("eval_mean_reward"))
+def _final_score(summary: RunSummary, history: History) -> Score | None:
+    mean = summary.eval_mean_reward
     if mean is not None:
-        return Score(mean, _float_or_none(summary.get("eval_std_reward")))
+        return Score(mean, summary.eval_std_reward)
     if history:  # summary.json lost: the last evaluation is the latest score
         return Score(*history[-1][1:3])
     return None
 
 
-def _best_score(summary: dict[str, Any], history: History) -> Score | None:
+def _best_score(summary: RunSummary, history: History) -> Score | None:
     """The best evaluation with its spread; summary.json's number if the history is gone."""
     if history:
         return Score(*max(history, key=lambda h: h[1])[1:3])
-    mean = _float_or_none(summary.get("best_eval_mean_reward"))
+    mean = summary.best_eval_mean_reward
     return Score(mean) if mean is not None else None
 
 
@@ -351,17 +353,6 @@ def _latest_video(run_dir: Path, rel: Path) -> str | None:
     except OSError:  # no videos/ folder: the usual case
         return None
     return (rel / videos.name / names[-1]).as_posix() if names else None
-
-
-def _str_or_none(value: Any) -> str | None:
-    return str(value) if value not in (None, "") else None
-
-
-def _int_or_none(value: Any) -> int | None:
-    try:
-        return int(value) if value is not None and not isinstance(value, bool) else None
-    except (TypeError, ValueError):
-        return None
 
 
 def _float_or_none(value: Any) -> float | None:

@@ -62,7 +62,7 @@ def run(cfg: DictConfig, run_dir: Path) -> float:
     except Exception as err:
         # An error in step 6 (drawing, reporting: after the record says "completed") still
         # raises, but the run stays completed: its models and evaluations are whole.
-        if record.data["status"] != "completed":
+        if record.summary.status != "completed":
             status = "pruned" if _pruned(cfg, err) else "failed"
             record.finish(status, error=f"{type(err).__name__}: {err}")
         raise
@@ -113,8 +113,8 @@ def final_evaluation(cfg: DictConfig, model: BaseAlgorithm, evaluator: Evaluator
     score = evaluator(model, other_games=True)
     # The last periodic evaluation may have saved these very weights as best_model.zip: the
     # final model is then the best model, whatever the second set of games scored.
-    same = evaluator.record.data.get("best_eval_timesteps") == model.num_timesteps
-    evaluator.record.describe(final_is_best=score.is_best or same)
+    same = evaluator.record.summary.best_eval_timesteps == model.num_timesteps
+    evaluator.record.final_model_is_best(score.is_best or same)
     if cfg.train.video and not periodic_evaluations(cfg):
         from simple_game.training.evaluation import record_train_clip
 
@@ -142,7 +142,7 @@ def set_up_machine(cfg: DictConfig, record: RunRecord, share: CpuShare) -> th.de
     else:  # 0: this run's share of the cores, recounted while it trains (training/sharing.py)
         share.adjust()
     set_random_seed(int(cfg.seed))
-    record.describe(device=str(device))
+    record.trains_on(str(device))
     algo = cfg.algo.name
     log.info(
         "Training %s on %s (%s) for %s with %s on %s, seed %d.",
@@ -243,13 +243,13 @@ def learn(
         )
         evaluator.stopwatch.stop()
         if share.most_seen:  # trainings that shared the machine: their speeds are not solo
-            record.describe(max_concurrent_trainings=share.most_seen)
+            record.shared_with(share.most_seen)
         if stop.signal_name is None and model.num_timesteps < total:
             ending, reason = stop_reason(cfg, record, evaluator.stopwatch)
-            record.describe(ended_by=ending, stop_reason=reason)
+            record.stopped(ending, reason)
             log.info("Stopped early: %s.", reason)
         elif stop.signal_name is None:
-            record.describe(ended_by="budget", stop_reason=None)
+            record.stopped("budget", None)
         if stop.signal_name is not None:
             # Still under our handlers: a second Ctrl-C during this save quits at once, and
             # the atomic write leaves the previous checkpoint intact.
@@ -348,7 +348,7 @@ def after_evaluation(cfg: DictConfig, evaluator: Evaluator) -> list[BaseCallback
 
 def stop_reason(cfg: DictConfig, record: RunRecord, stopwatch: Stopwatch) -> tuple[str, str]:
     """Why training ended before ``train.total_timesteps`` (a target score or the time limit):
-    the key of :data:`~simple_game.records.summary.ENDINGS` and the sentence saying it."""
+    the key of :data:`~simple_game.records.run_summary.ENDINGS` and the sentence saying it."""
     target, best = cfg.train.target_score, record.best_eval
     if target is not None and best is not None and best >= target:
         return "target", f"an evaluation reached train.target_score={target:g} (best {best:.1f})"
@@ -375,14 +375,14 @@ def report_end(paths: RunPaths, record: RunRecord) -> None:
         log.info("Actions chosen at each evaluation: %s", plot_action_mix(paths.root))
     except (OSError, ValueError) as err:
         log.warning("Could not draw the learning curve or the action mix: %s", err)
-    data = record.data
-    speed = f"{data['steps_per_s']:,.0f} steps/s"
-    if data.get("resumes"):  # the last session's own speed differs from the whole run's
-        speed += f" over all sessions; this session {data['session_steps_per_s']:,.0f} steps/s"
+    summary = record.summary
+    speed = f"{summary.steps_per_s:,.0f} steps/s"
+    if summary.resumes:  # the last session's own speed differs from the whole run's
+        speed += f" over all sessions; this session {summary.session_steps_per_s or 0:,.0f} steps/s"
     log.info(
         "Done: %s steps in %s of training (%s). %s",
-        f"{data['timesteps']:,}",
-        format_duration(data["wall_time_s"]),
+        f"{summary.timesteps:,}",
+        format_duration(summary.wall_time_s),
         speed,
         final_vs_best(record),
     )
@@ -398,12 +398,12 @@ def final_vs_best(record: RunRecord) -> str:
     """
     from simple_game.training.progress import plural
 
-    data = record.data
-    final, std, n = data["eval_mean_reward"], data["eval_std_reward"], data["eval_episodes"]
-    best = data["best_eval_mean_reward"]
+    summary = record.summary
+    final, n = summary.eval_mean_reward or 0.0, summary.eval_episodes
+    std, best = summary.eval_std_reward or 0.0, summary.best_eval_mean_reward or final
     games = plural(n, "full game")
     text = f"Final eval: {final:.1f} ± {std:.1f} over {games}; best {best:.1f}"
-    if data.get("final_is_best"):
+    if summary.final_is_best:
         return text + " (the final model is the best model: best_model.zip holds it)."
     gap, noise = best - final, 2 * (2 * std**2 / max(n, 1)) ** 0.5  # 2 std errors of a gap
     if gap <= 0:

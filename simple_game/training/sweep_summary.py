@@ -15,7 +15,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from simple_game.records.paths import RunPaths
-from simple_game.records.summary import read_summary
+from simple_game.records.run_summary import read_summary
 
 
 class RememberSweepDir(Callback):
@@ -32,8 +32,8 @@ def job_outcomes(sweep_dir: Path) -> dict[str, str]:
     outcomes = {}
     for job in sorted(sweep_dir.iterdir()) if sweep_dir.is_dir() else []:
         if RunPaths(job).hydra_dir.is_dir():
-            summary = read_summary(job) or {}
-            outcomes[job.name] = str(summary.get("status", "no summary"))
+            summary = read_summary(job)
+            outcomes[job.name] = (summary and summary.status) or "no summary"
     return outcomes
 
 

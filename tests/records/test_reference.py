@@ -14,7 +14,7 @@ from simple_game.records.machine import machine_name
 from simple_game.records.paths import RunPaths
 from simple_game.records.plots import learning_curve_figure
 from simple_game.records.reference import MINUTES, band, load_reference, reference_from_runs
-from simple_game.records.summary import read_summary
+from simple_game.records.run_summary import read_summary
 
 TWO_SEEDS = {
     "recipe": "demo",
@@ -101,7 +101,7 @@ def test_reference_file_from_run_directories(tiny_run: Path) -> None:
 def test_each_seed_keeps_the_machine_it_trained_on(tiny_run: Path, tmp_path: Path) -> None:
     # Seeds are added one session at a time: the file must not claim the saving machine
     # trained them all.
-    assert read_summary(tiny_run)["machine"] == machine_name()
+    assert read_summary(tiny_run).machine == machine_name()
     elsewhere = tmp_path / "elsewhere"
     shutil.copytree(tiny_run, elsewhere)
     summary = RunPaths(elsewhere).summary

@@ -24,7 +24,7 @@ import pytest
 from omegaconf import DictConfig, OmegaConf
 
 from simple_game.records.paths import OPTUNA_RESULTS_FILE as RESULTS_FILE
-from simple_game.records.summary import STALE_AFTER
+from simple_game.records.run_summary import STALE_AFTER
 from simple_game.report import PAGE, PLOTS_DIR, write_report
 from simple_game.report.callback import refresh
 from simple_game.report.page import BEGIN, END
