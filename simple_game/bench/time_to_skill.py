@@ -60,10 +60,7 @@ def train_one(recipe: str, seed: int, root: Path, overrides: list[str]) -> float
 
 def seed_result(run_dir: Path, target: float) -> dict[str, Any]:
     """Minutes and steps to the first evaluation at or above ``target``, and the whole curve."""
-    curve = [
-        (int(e["timesteps"]), float(e["wall_time_s"]) / 60, float(e["mean_reward"]))
-        for e in read_evaluations(run_dir)
-    ]
+    curve = [(e.timesteps, e.minutes or 0.0, e.mean_reward) for e in read_evaluations(run_dir)]
     hit = next(((steps, minutes) for steps, minutes, mean in curve if mean >= target), None)
     summary = read_summary(run_dir) or RunSummary()
     return {

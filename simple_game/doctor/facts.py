@@ -15,7 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from simple_game.records.evaluations import pool_by_steps, read_evaluations, scored_lines
+from simple_game.records.evaluations import Evaluation, pool_by_steps, read_evaluations
 from simple_game.records.paths import RunPaths
 from simple_game.records.progress import Series, read_progress
 from simple_game.records.reference import load_reference
@@ -50,7 +50,7 @@ class RunFacts:
     run_dir: Path
     config: Any  # the saved OmegaConf config (DictConfig)
     summary: RunSummary
-    evaluations: list[dict[str, Any]]  # evaluations.jsonl, one dict per line
+    evaluations: list[Evaluation]  # evaluations.jsonl, in file order
     progress: dict[str, Series] = field(default_factory=dict)
     now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
@@ -82,7 +82,7 @@ class RunFacts:
         pooled into the last periodic one, as on the learning curve)."""
         return [
             _evaluated(p.timesteps, None if p.wall_time_s is None else p.wall_time_s / 60, p.games)
-            for p in pool_by_steps(scored_lines(self.evaluations))
+            for p in pool_by_steps(self.evaluations)
         ]
 
     @cached_property

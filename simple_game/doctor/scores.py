@@ -42,6 +42,7 @@ TRAINING_GAP = 0.25  # of the way from random to human play, below the training 
 # many times the returns' size (and 0.5, in units of clipped reward) overestimate.
 OVERESTIMATE = 1.0
 ENDED = ("target", "time_limit", "budget", "interrupted", "died", "failed")
+Q_LEARNERS = ("dqn", "qrdqn", "pqn")  # their predicted value is Q of the action taken
 
 
 def check_ending(facts: RunFacts) -> Iterator[Finding]:
@@ -51,15 +52,11 @@ def check_ending(facts: RunFacts) -> Iterator[Finding]:
     if ending == "target" and facts.target is not None:
         # The evaluation that stopped the run, not its step count's pooled mean: a final
         # evaluation of the same weights on other games may have scored less.
-        hit = next((e for e in facts.evaluations if e["mean_reward"] >= facts.target), None)
-        at = (
-            ""
-            if hit is None
-            else (
-                f": eval/mean_reward {hit['mean_reward']:.1f} at {int(hit['timesteps']):,} steps, "
-                f"after {float(hit.get('wall_time_s') or 0) / 60:.1f} minutes of training"
-            )
-        )
+        hit = next((e for e in facts.evaluations if e.mean_reward >= facts.target), None)
+        at = "" if hit is None else (
+            f": eval/mean_reward {hit.mean_reward:.1f} at {hit.timesteps:,} steps, "
+            f"after {hit.minutes or 0:.1f} minutes of training"
+        )  # fmt: skip
         yield Finding(OK, "reached its target", f"train.target_score={facts.target:g}{at}")
     elif ending == "time_limit":
         yield Finding(
@@ -289,12 +286,12 @@ def check_frame_cap(facts: RunFacts) -> Iterator[Finding]:
     if not facts.evaluations:
         return
     last, cap = facts.evaluations[-1], int(facts.config.env.max_frames_per_episode)
-    lengths = last.get("episode_lengths") or []
+    lengths = last.episode_lengths
     if all_cut_at_cap(lengths, cap):
         yield Finding(
             WARNING,
             "every evaluation game hit the frame cap",
-            f"{len(lengths)} of {len(lengths)} games at {int(last['timesteps']):,} steps lasted "
+            f"{len(lengths)} of {len(lengths)} games at {last.timesteps:,} steps lasted "
             f"{cap:,} frames",
             cap_note(cap),
             "train.eval_deterministic=false (sampled actions press FIRE sooner or later)",
@@ -307,14 +304,15 @@ def check_overestimation(facts: RunFacts) -> Iterator[Finding]:
     discounted returns those games then paid (in the units it learns: clipped rewards, episodes
     ending at a lost life). Overestimation is the classic failure of Q-learning's max
     (van Hasselt et al. 2016, Double DQN)."""
-    lines = [e for e in facts.evaluations if e.get("predicted_value") is not None]
-    if not lines:
+    measured = [e for e in facts.evaluations
+                if e.predicted_value is not None and e.discounted_return is not None]  # fmt: skip
+    if not measured or facts.algo not in Q_LEARNERS:
         return
-    last = lines[-1]
-    predicted, paid = float(last["predicted_value"]), float(last["discounted_return"])
+    last = measured[-1]
+    predicted, paid = last.predicted_value or 0.0, last.discounted_return or 0.0
     evidence = (
         f"predicted Q of the actions taken {predicted:.2f} on average, discounted return the "
-        f"games paid {paid:.2f}, at {int(last['timesteps']):,} steps"
+        f"games paid {paid:.2f}, at {last.timesteps:,} steps"
     )
     if predicted - paid > max(0.5, OVERESTIMATE * abs(paid)):
         yield Finding(

@@ -52,15 +52,14 @@ def action_mix(run_dir: Path) -> tuple[list[str], list[int], np.ndarray, list[fl
     run's evaluations that counted actions; a final evaluation at the last step is pooled."""
     by_steps: dict[int, dict[str, Any]] = {}
     names: list[str] = []
-    for entry in read_evaluations(run_dir):
-        counts = entry.get("action_counts")
-        if not isinstance(counts, list) or not sum(counts):
+    for e in read_evaluations(run_dir):
+        if not sum(e.action_counts) or len(e.action_names) != len(e.action_counts):
             continue
-        names = entry.get("action_names") or names
-        point = by_steps.setdefault(int(entry["timesteps"]), {"counts": 0, "entropy": []})
-        point["counts"] = np.asarray(counts) + point["counts"]
-        if entry.get("policy_entropy") is not None:
-            point["entropy"].append(float(entry["policy_entropy"]))
+        names = e.action_names
+        point = by_steps.setdefault(e.timesteps, {"counts": 0, "entropy": []})
+        point["counts"] = np.asarray(e.action_counts) + point["counts"]
+        if e.policy_entropy is not None:
+            point["entropy"].append(e.policy_entropy)
     steps = sorted(by_steps)
     shares = np.array([by_steps[s]["counts"] / by_steps[s]["counts"].sum() for s in steps])
     entropy = [float(np.mean(by_steps[s]["entropy"])) if by_steps[s]["entropy"] else None

@@ -62,10 +62,10 @@ def _hit(run_dir: Path) -> dict[str, Any]:
     target = OmegaConf.load(config).train.get("target_score") if config.exists() else None
     hit = None
     if target is not None:
-        hit = next((e for e in read_evaluations(run_dir) if e["mean_reward"] >= target), None)
+        hit = next((e for e in read_evaluations(run_dir) if e.mean_reward >= target), None)
     return {
-        "target_steps": None if hit is None else int(hit["timesteps"]),
-        "target_minutes": None if hit is None else round(float(hit["wall_time_s"]) / 60, 2),
+        "target_steps": None if hit is None else hit.timesteps,
+        "target_minutes": None if hit is None else round(hit.minutes or 0.0, 2),
     }
 
 

@@ -10,14 +10,13 @@ this version does not know is ignored, and a missing or damaged file is None. No
 from __future__ import annotations
 
 import json
-import math
-import typing
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from simple_game.records.paths import RunPaths
+from simple_game.records.typed import tolerant
 
 # A running run rewrites summary.json's `updated_at` every train.log_interval_s (30 s) and
 # after every evaluation; a long evaluation (5 full games that hit the 108k-frame cap) can
@@ -122,44 +121,11 @@ WRITTEN_WHEN_KNOWN = (
     "best_eval_timesteps",
     "final_is_best",
 )
-_TYPES = typing.get_type_hints(RunSummary)
 
 
 def summary_from(data: dict[str, Any]) -> RunSummary:
-    """A :class:`RunSummary` from a parsed summary.json, tolerant of old and damaged fields."""
-    known = {}
-    for f in fields(RunSummary):
-        if f.name in data:
-            value = _coerce(data[f.name], _TYPES[f.name])
-            if value is not _BAD:
-                known[f.name] = value
-    return RunSummary(**known)
-
-
-_BAD = object()
-
-
-def _coerce(value: Any, kind: Any) -> Any:
-    """``value`` as ``kind`` (one of RunSummary's field types), or :data:`_BAD`."""
-    options = [k for k in typing.get_args(kind) if k is not type(None)] or [kind]
-    if value is None:
-        return None if type(None) in typing.get_args(kind) else _BAD
-    base = typing.get_origin(options[0]) or options[0]
-    if base is bool:
-        return value if isinstance(value, bool) else _BAD
-    if base in (int, float):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return _BAD
-        if base is int and float(value) != int(value):
-            return _BAD
-        return base(value) if math.isfinite(float(value)) else _BAD
-    if base is str:
-        return str(value)
-    if base is list:
-        return [str(v) for v in value] if isinstance(value, list) else _BAD
-    if base is dict:
-        return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else _BAD
-    return _BAD
+    """A :class:`RunSummary` from a parsed summary.json (every field has a default)."""
+    return tolerant(RunSummary, data) or RunSummary()
 
 
 def read_summary(run_dir: Path) -> RunSummary | None:

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from omegaconf import OmegaConf
 
-from simple_game.records.evaluations import append_evaluation
+from simple_game.records.evaluations import Evaluation, append_evaluation
 from simple_game.records.files import write_json_atomic
 from simple_game.records.machine import machine_name
 from simple_game.records.paths import RunPaths
@@ -158,17 +158,17 @@ class RunRecord:
         mean, std = float(np.mean(rewards)), float(np.std(rewards))
         append_evaluation(
             self.run_dir,
-            {
-                "timesteps": int(timesteps),
-                "mean_reward": mean,
-                "std_reward": std,
-                "episode_rewards": [float(r) for r in rewards],
-                "episode_lengths": [int(n) for n in lengths],
-                "wall_time_s": round(wall_time_s, 2),
-                "epsilon": epsilon,
-                "seed": seed,
+            Evaluation(
+                timesteps=int(timesteps),
+                mean_reward=mean,
+                std_reward=std,
+                episode_rewards=[float(r) for r in rewards],
+                episode_lengths=[int(n) for n in lengths],
+                wall_time_s=round(wall_time_s, 2),
+                epsilon=epsilon,
+                seed=seed,
                 **(play or {}),
-            },
+            ),
         )
         best = self.best_eval
         is_best = best is None or mean > best

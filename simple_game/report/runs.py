@@ -18,12 +18,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
-from simple_game.records.evaluations import (
-    ScoredLine,
-    pool_by_steps,
-    read_evaluations,
-    scored_lines,
-)
+from simple_game.records.evaluations import Evaluation, pool_by_steps, read_evaluations
 from simple_game.records.paths import OPTUNA_RESULTS_FILE, SWEEP_CONFIG_FILE, RunPaths
 from simple_game.records.run_summary import RunSummary, is_stale, read_summary, summary_from
 from simple_game.records.summary import read_overrides
@@ -178,7 +173,7 @@ def read_run(root: Path, run_dir: Path, now: datetime) -> Run:
         exists = RunPaths(run_dir).summary.exists()
         problem = "summary.json unreadable" if exists else "no summary.json (died before training?)"
     known = summary or _from_hydra_config(run_dir)  # what the run is, at least
-    lines = list(scored_lines(read_evaluations(run_dir)))  # one parse for the scores and the curve
+    lines = read_evaluations(run_dir)  # one parse for the scores and the curve
     history = _history(lines)
     status = "broken" if summary is None else summary.status or "broken"
     if status == "running" and is_stale(known.updated_at, now):
@@ -283,12 +278,12 @@ def _started(started_at: Any, rel: Path) -> str:
 History = list[tuple[int, float, float | None]]
 
 
-def _history(lines: list[ScoredLine]) -> History:
-    """(timesteps, mean, std) of every usable evaluation line, in file order."""
-    return [(steps, mean, _float_or_none(e.get("std_reward"))) for steps, mean, e in lines]
+def _history(lines: list[Evaluation]) -> History:
+    """(timesteps, mean, std) of every evaluation, in file order."""
+    return [(e.timesteps, e.mean_reward, e.std_reward) for e in lines]
 
 
-def _curve(lines: list[ScoredLine]) -> tuple[CurvePoint, ...]:
+def _curve(lines: list[Evaluation]) -> tuple[CurvePoint, ...]:
     """The curve to draw: one point per step count, the final evaluation's games pooled into
     the last periodic one's, as on the run's learning curve and in reference curves."""
     return tuple(
@@ -312,16 +307,13 @@ def _target_score(run_dir: Path) -> float | None:
         return None
 
 
-def _reached(lines: list[ScoredLine], target: float | None) -> CurvePoint | None:
+def _reached(lines: list[Evaluation], target: float | None) -> CurvePoint | None:
     """The first evaluation whose mean reached ``target`` (training stops there: SB3's
     ``StopTrainingOnRewardThreshold`` compares with >=), as steps, minutes and score."""
     if target is None:
         return None
-    for steps, mean, e in lines:
-        if mean >= target:
-            seconds = _float_or_none(e.get("wall_time_s"))
-            return CurvePoint(steps, None if seconds is None else seconds / 60, mean)
-    return None
+    hit = next((e for e in lines if e.mean_reward >= target), None)
+    return None if hit is None else CurvePoint(hit.timesteps, hit.minutes, hit.mean_reward)
 
 
 def _final_score(summary: RunSummary, history: History) -> Score | None:

@@ -404,7 +404,7 @@ def as_if_training(run_dir: Path, steps: int, out: Path) -> Path:
 def test_the_doctor_raised_no_false_alarm_while_the_reference_runs_trained(
     run_dir: Path, tmp_path: Path
 ) -> None:
-    evaluated = sorted({e["timesteps"] for e in read_evaluations(run_dir)})
+    evaluated = sorted({e.timesteps for e in read_evaluations(run_dir)})
     alarms = set()
     for steps in evaluated:
         then = as_if_training(run_dir, steps, tmp_path / str(steps))

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from simple_game.records.evaluations import (
-    EvaluationPoint,
-    evaluation_points,
-    pool_by_steps,
-    scored_lines,
-)
+from simple_game.records.evaluations import EvaluationPoint, evaluation_points, read_evaluations
 from simple_game.records.reference import reference_from_runs
 from simple_game.records.summary import RunRecord
 
@@ -30,15 +25,20 @@ def test_a_repeated_step_count_is_one_point_of_the_pooled_games(tmp_path: Path) 
     assert points[1].wall_time_s == 120.0  # when the step count was first reached
 
 
-def test_lines_without_a_step_count_or_a_finite_score_are_left_out() -> None:
-    # A hand-edited file: the usable line still counts, its time unknown rather than zero.
+def test_lines_without_a_step_count_or_a_finite_score_are_left_out(tmp_path: Path) -> None:
+    # A hand-edited file: the usable line still counts, its time unknown rather than zero,
+    # and a field of the wrong type reads as unknown rather than breaking the line.
     lines = [
-        {"timesteps": 100, "mean_reward": float("nan")},
-        {"mean_reward": 1.0},
-        {"timesteps": "soon", "mean_reward": 2.0},
-        {"timesteps": 200, "mean_reward": 3.0},
+        '{"timesteps": 100, "mean_reward": NaN}',
+        '{"mean_reward": 1.0}',
+        '{"timesteps": "soon", "mean_reward": 2.0}',
+        '{"timesteps": 200, "mean_reward": 3.0, "seed": "none", "episode_rewards": "?"}',
+        '{"timesteps": 300, "mean',  # torn by a kill
     ]
-    assert pool_by_steps(scored_lines(lines)) == [EvaluationPoint(200, None, [3.0])]
+    (tmp_path / "evaluations.jsonl").write_text("\n".join(lines) + "\n")
+    assert evaluation_points(tmp_path) == [EvaluationPoint(200, None, [3.0])]
+    (evaluation,) = read_evaluations(tmp_path)
+    assert evaluation.seed is None and evaluation.episode_rewards == []
 
 
 def test_reference_curves_have_one_row_per_step_count(tmp_path: Path) -> None:
