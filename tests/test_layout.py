@@ -25,8 +25,9 @@ STAGES = (
     "report",
     "bench",
 )
-# Modules outside the stages: the entry point, and the old home of SimpleNatureCNN.
+# Modules outside the stages: plain words, the entry point, and the old home of SimpleNatureCNN.
 TOP = {
+    "simple_game.text": STAGES.index("errors"),  # plain words: below every stage
     "simple_game.__main__": len(STAGES),
     "simple_game.policies": STAGES.index("model"),
 }

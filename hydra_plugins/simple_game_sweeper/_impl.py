@@ -35,7 +35,7 @@ from optuna.trial import TrialState
 
 from hydra_plugins.simple_game_sweeper._params import as_override, search_space
 from simple_game.records.paths import SweepPaths
-from simple_game.training.progress import plural
+from simple_game.text import plural
 
 if TYPE_CHECKING:
     from hydra_plugins.simple_game_sweeper.sweeper import OptunaSweeper

@@ -13,6 +13,8 @@ Measurements, each in its own module:
   score, one seed after another (``--time-to-skill <recipe>``);
 * the doctor (:mod:`.doctor_check`): runs broken on purpose, trained and judged
   (``--doctor-check``);
+* the report (:mod:`.report_speed`): experiments.md regenerated over synthetic run
+  directories (``--report-runs N``);
 * watching the agent think (:mod:`.watching`): an explained game against a plain recorded one,
   a saliency map and a montage (``--watch-run <run>``).
 
@@ -108,6 +110,13 @@ def add_skill_args(parser: argparse.ArgumentParser) -> None:
         "--save-reference",
         action="store_true",
         help="write the runs' curves as the recipe's reference curves",
+    )
+    parser.add_argument(
+        "--report-runs",
+        type=int,
+        default=0,
+        metavar="N",
+        help="time the report on N synthetic run directories (e.g. 1000) in a temp dir",
     )
     parser.add_argument(
         "--watch-run",
@@ -234,6 +243,10 @@ def main(argv: list[str] | None = None) -> None:
         report["time_to_skill"] = time_to_skill(
             args.time_to_skill, args.seeds, args.root, args.overrides, save_to
         )
+    if args.report_runs > 0:
+        from simple_game.bench.report_speed import bench
+
+        bench(args.report_runs)
     if args.watch_run is not None:
         from simple_game.bench.watching import watching_costs
 

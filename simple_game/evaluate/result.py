@@ -15,7 +15,7 @@ from simple_game.records.evaluations import all_cut_at_cap, cap_note
 from simple_game.records.files import write_json_atomic
 from simple_game.records.paths import RunPaths
 from simple_game.records.summary import package_versions, utc_now
-from simple_game.training.progress import plural
+from simple_game.text import plural
 
 if TYPE_CHECKING:
     from simple_game.evaluate import Session

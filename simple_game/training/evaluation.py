@@ -27,7 +27,8 @@ from simple_game.records.evaluations import all_cut_at_cap, cap_note
 from simple_game.records.paths import STEP_COLUMN, RunPaths
 from simple_game.records.summary import RunRecord
 from simple_game.records.video import TRAIN_CLIP_SECONDS, record_clip, video_fps
-from simple_game.training.progress import Stopwatch, plural
+from simple_game.text import plural
+from simple_game.training.progress import Stopwatch
 from simple_game.training.tally import play_tally
 
 if TYPE_CHECKING:

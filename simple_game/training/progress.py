@@ -15,6 +15,7 @@ import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback, ProgressBarCallback
 
 from simple_game.records.summary import RunRecord
+from simple_game.text import format_duration
 
 log = logging.getLogger(__name__)
 
@@ -45,21 +46,6 @@ class Stopwatch:
     def steps_per_s(self, timesteps: int) -> float:
         elapsed = self.session()
         return (timesteps - self.start_steps) / elapsed if elapsed > 0 else 0.0
-
-
-def plural(count: int, noun: str) -> str:
-    """``plural(1, "full game")`` -> ``"1 full game"``; ``plural(5, ...)`` -> ``"5 full games"``."""
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
-
-
-def format_duration(seconds: float) -> str:
-    """``3725`` -> ``"1h02m"``; ``95`` -> ``"1m35s"``."""
-    seconds = int(max(seconds, 0))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h{minutes:02d}m"
-    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
 
 
 def time_left(

@@ -133,7 +133,7 @@ def set_up_machine(cfg: DictConfig, record: RunRecord, share: CpuShare) -> th.de
     from stable_baselines3.common.utils import set_random_seed
 
     from simple_game.model.device import configure_threads, resolve_device
-    from simple_game.training.progress import plural
+    from simple_game.text import plural
 
     device = resolve_device(cfg.hardware.device)
     threads = int(cfg.hardware.torch_threads)
@@ -368,7 +368,7 @@ def report_end(paths: RunPaths, record: RunRecord) -> None:
     from simple_game.doctor.watch import HealthWatch
     from simple_game.records.action_plots import plot_action_mix
     from simple_game.records.plots import plot_learning_curve
-    from simple_game.training.progress import format_duration
+    from simple_game.text import format_duration
 
     try:  # pictures of the run; a plotting problem must not fail a finished run
         log.info("Learning curve: %s", plot_learning_curve(paths.root))
@@ -396,7 +396,7 @@ def final_vs_best(record: RunRecord) -> str:
     Two evaluations of a few games differ by chance alone; a final score below the best is
     a decline only if the gap is larger than about two standard errors of the difference.
     """
-    from simple_game.training.progress import plural
+    from simple_game.text import plural
 
     summary = record.summary
     final, n = summary.eval_mean_reward or 0.0, summary.eval_episodes

@@ -27,7 +27,7 @@ from typing import IO
 import torch as th
 from stable_baselines3.common.callbacks import BaseCallback
 
-from simple_game.training.progress import plural
+from simple_game.text import plural
 
 log = logging.getLogger(__name__)
 

@@ -7,12 +7,8 @@ import time
 
 import pytest
 
-from simple_game.training.progress import (
-    Stopwatch,
-    TimeLimitProgressBar,
-    format_duration,
-    time_left,
-)
+from simple_game.text import format_duration
+from simple_game.training.progress import Stopwatch, TimeLimitProgressBar, time_left
 
 
 def test_without_a_time_limit_the_steps_left_set_the_time_left() -> None:

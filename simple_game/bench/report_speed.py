@@ -1,4 +1,5 @@
-"""``python -m simple_game.report --bench [N]``: time the report on N synthetic run directories.
+"""``python -m simple_game.bench --only "" --report-runs N``: time the report on N synthetic run
+directories.
 
 The report runs at the end of every training run, so it has to stay fast as runs pile
 up: the target is under 5 s for 1,000 run directories on a 2-core machine. The synthetic
