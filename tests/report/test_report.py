@@ -23,13 +23,13 @@ from pathlib import Path
 import pytest
 from omegaconf import DictConfig, OmegaConf
 
+from simple_game.bench.report_speed import make_run_dirs
 from simple_game.records.paths import OPTUNA_RESULTS_FILE as RESULTS_FILE
 from simple_game.records.run_summary import STALE_AFTER
 from simple_game.report import PAGE, PLOTS_DIR, write_report
 from simple_game.report.callback import refresh
 from simple_game.report.page import BEGIN, END
 from simple_game.report.runs import CurvePoint, read_run
-from simple_game.bench.report_speed import make_run_dirs
 from tests.conftest import run_cli, tiny
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
