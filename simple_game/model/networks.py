@@ -44,6 +44,27 @@ def nature_conv_shapes(observation_space: gym.spaces.Box) -> list[tuple[int, int
     return shapes
 
 
+def nature_stack(
+    observation_space: gym.spaces.Box, features_dim: int, layernorm: bool
+) -> tuple[nn.Sequential, nn.Sequential]:
+    """The Nature CNN's layers: the convolutions (flattened) and the fully connected layer.
+
+    Each convolution and the linear layer is followed by ReLU, and with ``layernorm`` by a
+    LayerNorm over its whole output first. The layers' positions (``cnn.0``, ``cnn.1``, ...)
+    are the names saved models store their weights under.
+    """
+    shapes = nature_conv_shapes(observation_space)
+    layers: list[nn.Module] = []
+    in_channels = observation_space.shape[0]
+    for (out_channels, kernel, stride), shape in zip(NATURE_CONVS, shapes, strict=True):
+        layers.append(nn.Conv2d(in_channels, out_channels, kernel, stride))
+        layers += [nn.LayerNorm(list(shape)), nn.ReLU()] if layernorm else [nn.ReLU()]
+        in_channels = out_channels
+    linear: list[nn.Module] = [nn.Linear(int(np.prod(shapes[-1])), features_dim)]
+    linear += [nn.LayerNorm(features_dim), nn.ReLU()] if layernorm else [nn.ReLU()]
+    return nn.Sequential(*layers, nn.Flatten()), nn.Sequential(*linear)
+
+
 class SimpleNatureCNN(BaseFeaturesExtractor):
     """The Nature-DQN CNN, written to be safe on Apple Silicon (MPS).
 
@@ -67,14 +88,7 @@ class SimpleNatureCNN(BaseFeaturesExtractor):
         normalized_image: bool = False,
     ) -> None:
         super().__init__(observation_space, features_dim)
-        layers: list[nn.Module] = []
-        in_channels = observation_space.shape[0]
-        for out_channels, kernel, stride in NATURE_CONVS:
-            layers += [nn.Conv2d(in_channels, out_channels, kernel, stride), nn.ReLU()]
-            in_channels = out_channels
-        flat = int(np.prod(nature_conv_shapes(observation_space)[-1]))
-        self.cnn = nn.Sequential(*layers, nn.Flatten())
-        self.linear = nn.Sequential(nn.Linear(flat, features_dim), nn.ReLU())
+        self.cnn, self.linear = nature_stack(observation_space, features_dim, layernorm=False)
 
     def forward(self, observations: th.Tensor) -> th.Tensor:
         return self.linear(self.cnn(observations.contiguous()))
@@ -108,22 +122,7 @@ class LayerNormNatureCNN(BaseFeaturesExtractor):
         normalized_image: bool = False,
     ) -> None:
         super().__init__(observation_space, features_dim)
-        layers: list[nn.Module] = []
-        in_channels = observation_space.shape[0]
-        shapes = nature_conv_shapes(observation_space)
-        for (out_channels, kernel, stride), shape in zip(NATURE_CONVS, shapes, strict=True):
-            layers += [
-                nn.Conv2d(in_channels, out_channels, kernel, stride),
-                nn.LayerNorm(list(shape)),
-                nn.ReLU(),
-            ]
-            in_channels = out_channels
-        self.cnn = nn.Sequential(*layers, nn.Flatten())
-        self.linear = nn.Sequential(
-            nn.Linear(int(np.prod(shapes[-1])), features_dim),
-            nn.LayerNorm(features_dim),
-            nn.ReLU(),
-        )
+        self.cnn, self.linear = nature_stack(observation_space, features_dim, layernorm=True)
         for module in self.modules():
             if isinstance(module, (nn.Conv2d, nn.Linear)):
                 nn.init.orthogonal_(module.weight, gain=np.sqrt(2))
