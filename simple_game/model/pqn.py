@@ -21,16 +21,16 @@ and ``predict`` work as for SB3's own algorithms, and so do its callbacks and lo
 
 from __future__ import annotations
 
+import sys
+import time
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 import torch as th
 from gymnasium import spaces
-from stable_baselines3 import DQN
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback
-from stable_baselines3.common.on_policy_algorithm import OnPolicyAlgorithm
 from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, Schedule
 from stable_baselines3.common.utils import LinearSchedule, obs_as_tensor
@@ -190,12 +190,6 @@ class PQN(BaseAlgorithm):
     policy: PQNPolicy
     exploration_schedule: Schedule
 
-    # Acting and logging work exactly as in SB3's DQN and PPO, so this class reuses them:
-    # predict() explores with probability exploration_rate unless deterministic=True, and
-    # dump_logs() writes the rollout/ and time/ metrics.
-    predict = DQN.predict
-    dump_logs = OnPolicyAlgorithm.dump_logs
-
     def __init__(
         self,
         policy: str | type[PQNPolicy],
@@ -241,6 +235,7 @@ class PQN(BaseAlgorithm):
         self.exploration_final_eps = exploration_final_eps
         self.max_grad_norm = max_grad_norm
         self.exploration_rate = exploration_initial_eps
+        self._steps_at_start = 0
         if _init_setup_model:
             self._setup_model()
 
@@ -272,6 +267,7 @@ class PQN(BaseAlgorithm):
             self.n_steps, self.env.num_envs, self.observation_space.shape, self.device
         )
         callback.on_training_start(locals(), globals())
+        self._steps_at_start = self.num_timesteps  # this session's speed counts from here
         iteration = 0
         while self.num_timesteps < total_timesteps:
             if not self.collect_rollout(rollout, callback):  # (1)-(2): play epsilon-greedy
@@ -282,6 +278,41 @@ class PQN(BaseAlgorithm):
             self.train(rollout)  # (3)-(4): Q(lambda) targets, then minibatch regression
         callback.on_training_end()
         return self
+
+    def predict(
+        self,
+        observation: np.ndarray | dict[str, np.ndarray],
+        state: tuple[np.ndarray, ...] | None = None,
+        episode_start: np.ndarray | None = None,
+        deterministic: bool = False,
+    ) -> tuple[np.ndarray, tuple[np.ndarray, ...] | None]:
+        """The greedy action of each observation; with ``deterministic=False`` each game's is
+        replaced by a random one with probability ``exploration_rate`` (the current training
+        epsilon), as the rollouts explore: game by game, where SB3's ``DQN.predict`` draws once
+        for the whole batch.
+
+        Evaluations do not use this: they play at a fixed, stated epsilon
+        (``train.eval_epsilon``, 0.01 by default; :mod:`simple_game.model.acting`).
+        """
+        actions, state = self.policy.predict(observation, state, episode_start, deterministic=True)
+        if deterministic:
+            return actions, state
+        explore = np.random.rand(*np.shape(actions)) < self.exploration_rate
+        random_actions = np.random.randint(int(self.action_space.n), size=np.shape(actions))  # type: ignore[attr-defined]
+        return np.where(explore, random_actions, actions), state
+
+    def dump_logs(self, iteration: int) -> None:
+        """The rollout/ and time/ metrics, named as SB3's on-policy algorithms name them."""
+        elapsed = max((time.time_ns() - self.start_time) / 1e9, sys.float_info.epsilon)
+        self.logger.record("time/iterations", iteration, exclude="tensorboard")
+        episodes = list(self.ep_info_buffer or [])
+        if episodes:  # full-game scores: the Monitor sits inside the Atari wrappers
+            self.logger.record("rollout/ep_rew_mean", float(np.mean([e["r"] for e in episodes])))
+            self.logger.record("rollout/ep_len_mean", float(np.mean([e["l"] for e in episodes])))
+        self.logger.record("time/fps", int((self.num_timesteps - self._steps_at_start) / elapsed))
+        self.logger.record("time/time_elapsed", int(elapsed), exclude="tensorboard")
+        self.logger.record("time/total_timesteps", self.num_timesteps, exclude="tensorboard")
+        self.logger.dump(step=self.num_timesteps)
 
     def collect_rollout(self, rollout: Rollout, callback: BaseCallback) -> bool:
         """Play ``n_steps`` in every game with the epsilon-greedy policy; fill ``rollout``.
@@ -362,7 +393,7 @@ class PQN(BaseAlgorithm):
         returns = returns.flatten()
 
         # (4) regression of Q(s, a) on the targets, like PPO's epochs over minibatches.
-        losses, q_taken = [], []
+        losses, q_taken = [], []  # kept on the device: read once per rollout, not per minibatch
         for _ in range(self.n_epochs):
             for batch in th.randperm(len(returns), device=self.device).split(self.batch_size):
                 q = self.policy(obs[batch]).gather(1, actions[batch, None]).squeeze(1)
@@ -371,12 +402,12 @@ class PQN(BaseAlgorithm):
                 loss.backward()
                 nn.utils.clip_grad_norm_(self.policy.parameters(), self.max_grad_norm)
                 self.policy.optimizer.step()
-                losses.append(loss.item())
-                q_taken.append(q.detach().mean().item())
+                losses.append(loss.detach())
+                q_taken.append(q.detach().mean())
         self._n_updates += self.n_epochs
 
-        self.logger.record("train/loss", float(np.mean(losses)))
-        self.logger.record("train/q_values", float(np.mean(q_taken)))
+        self.logger.record("train/loss", float(th.stack(losses).mean()))
+        self.logger.record("train/q_values", float(th.stack(q_taken).mean()))
         self.logger.record("train/target_mean", float(returns.mean()))
         self.logger.record("rollout/exploration_rate", self.exploration_rate)
         self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")
