@@ -98,14 +98,13 @@ class Session:
 
 
 def prepare(cfg: DictConfig, render_mode: str | None) -> Session:
-    """Check the options, find the target, build its game and its agent.
+    """Find the target, build its game and its agent (``check_options`` came first).
 
     Every input is checked before anything is written (and before torch is imported: bad
     input fails within a second).
     """
     from simple_game.evaluate.target import find_target
 
-    check_options(cfg)
     target = find_target(cfg)
     from hydra.utils import get_class
     from stable_baselines3.common.utils import set_random_seed

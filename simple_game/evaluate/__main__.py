@@ -40,9 +40,10 @@ def evaluate_app(cfg: DictConfig) -> None:
 
 def run_evaluation(cfg: DictConfig) -> None:
     """``plot_only=true``: redraw the learning curve; otherwise evaluate and print the table."""
-    from simple_game.evaluate import evaluate, show_observation
+    from simple_game.evaluate import check_options, evaluate, show_observation
     from simple_game.evaluate.result import format_report
 
+    check_options(cfg)  # every rule between options, before anything runs or is written
     if cfg.observation:
         print(f"what the network sees: {show_observation(cfg)}")
         return

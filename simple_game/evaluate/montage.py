@@ -125,10 +125,11 @@ def caption(clip: Clip, name: str, width: int) -> np.ndarray:
     image = Image.new("RGB", (width, CAPTION_HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(image)
     minutes = clip.snapshot.minutes
-    trained = f"{clip.snapshot.steps:,} steps" + ("" if minutes is None else f", {minutes:.0f} min")
-    draw.text((6, 4), f"{name}: {trained}", fill=INK, font=font(13))
-    draw.text((6, 24), f"this game: {clip.score:+g} after {clip.steps:,} steps", fill=FAINT,
-              font=font(12))  # fmt: skip
+    trained = f"{clip.snapshot.steps:,} steps" + (
+        "" if minutes is None else f", {minutes:.0f} min of training"
+    )
+    draw.text((6, 4), trained, fill=INK, font=font(13))
+    draw.text((6, 24), f"{name}: this game {clip.score:+g}", fill=FAINT, font=font(12))
     return np.asarray(image)
 
 
@@ -204,16 +205,12 @@ def make_montage(cfg: DictConfig) -> list[Path]:
 
 
 def run_name(run_dir: Path) -> str:
-    """``pqn, recipe pong_pqn, seed 0``: what tells a run from another in a caption."""
+    """``pqn seed 0``: what tells a run from another in a caption (320 pixels wide)."""
     from simple_game.records.run_summary import RunSummary, read_summary
 
     summary = read_summary(run_dir) or RunSummary()
-    parts = [summary.algo or run_dir.parent.name]
-    if summary.recipe:
-        parts.append(f"recipe {summary.recipe}")
-    if summary.seed is not None:
-        parts.append(f"seed {summary.seed}")
-    return ", ".join(parts)
+    seed = "" if summary.seed is None else f" seed {summary.seed}"
+    return f"{summary.algo or run_dir.parent.name}{seed}"
 
 
 def _other_run(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import types
 import typing
 from functools import cache
 from typing import Any, TypeVar
@@ -41,10 +42,10 @@ def tolerant(cls: type[T], data: dict[str, Any]) -> T | None:
 def coerce(value: Any, kind: Any) -> Any:
     """``value`` as ``kind`` (a field type: bool, int, float, str, list[...], dict[...], or
     one of them or None), or a marker that it is not one."""
-    options = [k for k in typing.get_args(kind) if k is not type(None)]
+    union = typing.get_origin(kind) in (typing.Union, types.UnionType)
     if value is None:
-        return None if options and type(None) in typing.get_args(kind) else _BAD
-    target = options[0] if options else kind
+        return None if union and type(None) in typing.get_args(kind) else _BAD
+    target = next(k for k in typing.get_args(kind) if k is not type(None)) if union else kind
     base = typing.get_origin(target) or target
     if base is bool:
         return value if isinstance(value, bool) else _BAD
