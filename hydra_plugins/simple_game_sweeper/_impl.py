@@ -25,20 +25,19 @@ import threading
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import optuna
 from hydra.core.utils import JobReturn, JobStatus
-from omegaconf import OmegaConf
+from hydra.plugins.launcher import Launcher
+from omegaconf import DictConfig, OmegaConf
 from optuna.trial import TrialState
 
 from hydra_plugins.simple_game_sweeper._params import as_override, search_space
 from simple_game.records.paths import SweepPaths
 from simple_game.text import plural
-
-if TYPE_CHECKING:
-    from hydra_plugins.simple_game_sweeper.sweeper import OptunaSweeper
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +58,9 @@ def resolve_storage(url: str) -> str:
 
 def open_study(
     url: str, study_name: str, direction: str, sampler: Any = None, heartbeat_s: int | None = None
-) -> optuna.Study:
-    """Create the study, or load it if a study of that name exists (how a rerun resumes).
+) -> tuple[optuna.Study, optuna.storages.RDBStorage]:
+    """Create the study, or load it if a study of that name exists (how a rerun resumes); and
+    the storage it lives in, whose heartbeats the sweep records.
 
     Called once by each sweep process before any job starts: several processes creating a
     fresh sqlite study at the same instant can race into an IntegrityError.
@@ -68,31 +68,36 @@ def open_study(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # heartbeats
         storage = optuna.storages.RDBStorage(url, heartbeat_interval=heartbeat_s)
-    return optuna.create_study(
+    study = optuna.create_study(
         study_name=study_name,
         storage=storage,
         sampler=sampler,
         direction=direction,
         load_if_exists=True,
     )
+    return study, storage
 
 
 @contextmanager
 def heartbeats(
-    study: optuna.Study, trials: Sequence[optuna.Trial], interval_s: int
+    storage: optuna.storages.RDBStorage,
+    study: optuna.Study,
+    trials: Sequence[optuna.Trial],
+    interval_s: int,
 ) -> Iterator[None]:
     """Mark ``trials`` alive in the storage every ``interval_s`` while their jobs run.
 
     If this sweep is killed (SIGKILL, a node lost), the beats stop; the next sweep on the
     study finds those trials stale and marks them FAIL instead of leaving them RUNNING forever.
     """
-    storage = study._storage  # the RDBStorage open_study created, with heartbeats enabled
+    study_id = storage.get_study_id_from_name(study.study_name)
+    ids = [storage.get_trial_id_from_study_id_trial_number(study_id, t.number) for t in trials]
     stop = threading.Event()
 
     def beat() -> None:
         while True:
-            for trial in trials:
-                storage.record_heartbeat(trial._trial_id)
+            for trial_id in ids:
+                storage.record_heartbeat(trial_id)
             if stop.wait(interval_s):
                 return
 
@@ -111,6 +116,9 @@ def outcome(returns: Sequence[JobReturn]) -> tuple[TrialState, float | None, str
     Any crash makes the trial FAIL (with the first error); otherwise any pruned seed makes it
     PRUNED (a mean over unfinished runs means nothing); otherwise it scores the mean.
     """
+    # A private attribute, on purpose: JobReturn's public return_value re-raises the job's
+    # exception (and writes "Error executing job" to stderr); the exception itself is needed
+    # to tell a pruned trial from a crashed one, and Hydra offers no public getter for it.
     errors = [r._return_value for r in returns if r.status != JobStatus.COMPLETED]
     crashes = [e for e in errors if not isinstance(e, optuna.TrialPruned)]
     if crashes:
@@ -157,40 +165,68 @@ def describe(counts: dict[str, int]) -> str:
     return plural(sum(counts.values()), "trial") + (f" ({parts})" if parts else "")
 
 
+@dataclass(frozen=True)
+class SweepSettings:
+    """``hydra.sweeper.*`` as the sweep uses them (simple_game/config/sweeper.py documents each)."""
+
+    direction: str
+    storage: str | None
+    study_name: str | None
+    n_trials: int
+    n_jobs: int
+    seeds_per_trial: int
+    heartbeat_s: int
+    params: Any  # the search space: key -> sweep string
+
+
 class Sweep:
     """One ``-m hydra/sweeper=optuna`` invocation: ask, launch, tell, for ``n_trials`` trials."""
 
-    def __init__(self, sweeper: OptunaSweeper) -> None:
-        # The plugin's settings (n_trials, storage, ...), config and launcher, read as our own.
-        self.__dict__.update(vars(sweeper))
+    def __init__(
+        self, settings: SweepSettings, sampler: Any, config: DictConfig, launcher: Launcher
+    ) -> None:
+        self.settings = settings
+        self.sampler = sampler  # built by Hydra from hydra.sweeper.sampler
+        self.config = config
+        self.launcher = launcher
 
     def run(self, arguments: list[str]) -> list[Sequence[JobReturn]]:
-        assert self.config is not None and self.launcher is not None
-        params = OmegaConf.to_container(self.params, resolve=True) if self.params else {}
+        params = (
+            OmegaConf.to_container(self.settings.params, resolve=True)
+            if self.settings.params
+            else {}
+        )
         space, fixed = search_space(params, arguments)
         sweep_dir = Path(self.config.hydra.sweep.dir)
-        name = self.study_name or f"{self.config.get('experiment', 'study')}_{sweep_dir.name}"
-        if self.storage is None:
+        name = (
+            self.settings.study_name or f"{self.config.get('experiment', 'study')}_{sweep_dir.name}"
+        )
+        if self.settings.storage is None:
             raise ValueError("hydra.sweeper.storage is null: jobs need a database to report to")
-        url = resolve_storage(self.storage)
-        study = open_study(url, name, self.direction, self.sampler, self.heartbeat_s)
+        url = resolve_storage(self.settings.storage)
+        study, storage = open_study(
+            url, name, self.settings.direction, self.sampler, self.settings.heartbeat_s
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             optuna.storages.fail_stale_trials(study)  # trials a killed sweep left RUNNING
         self._announce(study, url, space)
 
-        if self.seeds_per_trial > 1:
+        if self.settings.seeds_per_trial > 1:
             fixed = [line for line in fixed if not line.startswith("seed=")]
         all_returns: list[Sequence[JobReturn]] = []
         job_idx = 0
-        for start in range(0, self.n_trials, self.n_jobs):
+        for start in range(0, self.settings.n_trials, self.settings.n_jobs):
             with warnings.catch_warnings():
                 # Optuna warns that heartbeats are meant for Study.optimize; here the
                 # heartbeats() thread below records them for our ask/tell loop instead.
                 warnings.filterwarnings("ignore", message="Heartbeat of storage")
-                trials = [study.ask(space) for _ in range(min(self.n_jobs, self.n_trials - start))]
+                trials = [
+                    study.ask(space)
+                    for _ in range(min(self.settings.n_jobs, self.settings.n_trials - start))
+                ]
             batch = [job for trial in trials for job in self._jobs(trial, fixed, name, url)]
-            returns = self._launch(study, trials, batch, job_idx)
+            returns = self._launch(storage, study, trials, batch, job_idx)
             job_idx += len(batch)
             all_returns.append(returns)
 
@@ -201,7 +237,7 @@ class Sweep:
         """What the sweep continues and what it searches, in the log."""
         name = study.study_name
         log.info("Optuna study '%s' (%s): %s so far.", name, url, describe(state_counts(study)))
-        if self.study_name is None:
+        if self.settings.study_name is None:
             log.info(
                 "A new study for this sweep; to continue it later, rerun with "
                 "hydra.sweeper.study_name=%s (and the same storage).",
@@ -210,8 +246,8 @@ class Sweep:
         log.info(
             "Searching %s; adding %s, %d at a time.",
             ", ".join(space) or "nothing",
-            plural(self.n_trials, "trial"),
-            self.n_jobs,
+            plural(self.settings.n_trials, "trial"),
+            self.settings.n_jobs,
         )
 
     def _jobs(self, trial: optuna.Trial, fixed: list[str], name: str, url: str) -> list[list[str]]:
@@ -226,21 +262,28 @@ class Sweep:
             as_override("tuning.storage", url),
             as_override("tuning.trial", trial.number),
         ]
-        if self.seeds_per_trial == 1:
+        if self.settings.seeds_per_trial == 1:
             return [lines]
         first = int(self.config.seed)
-        return [[*lines, f"seed={first + i}"] for i in range(self.seeds_per_trial)]
+        return [[*lines, f"seed={first + i}"] for i in range(self.settings.seeds_per_trial)]
 
     def _launch(
-        self, study: optuna.Study, trials: list[optuna.Trial], batch: list[list[str]], job_idx: int
+        self,
+        storage: optuna.storages.RDBStorage,
+        study: optuna.Study,
+        trials: list[optuna.Trial],
+        batch: list[list[str]],
+        job_idx: int,
     ) -> Sequence[JobReturn]:
         """Run one batch of jobs and tell Optuna how each trial ended."""
         told: set[int] = set()
         try:
-            with heartbeats(study, trials, self.heartbeat_s):
+            with heartbeats(storage, study, trials, self.settings.heartbeat_s):
                 returns = list(self.launcher.launch(batch, initial_job_idx=job_idx))
             for i, trial in enumerate(trials):
-                per_trial = returns[i * self.seeds_per_trial : (i + 1) * self.seeds_per_trial]
+                per_trial = returns[
+                    i * self.settings.seeds_per_trial : (i + 1) * self.settings.seeds_per_trial
+                ]
                 self._tell(study, trial, per_trial)
                 told.add(trial.number)
         except BaseException as err:
@@ -276,7 +319,7 @@ class Sweep:
         results: dict[str, Any] = {
             "study_name": study.study_name,
             "storage": url,
-            "direction": self.direction,
+            "direction": self.settings.direction,
             "trials": state_counts(study),
             "best_trial": None,
             "best_value": None,

@@ -85,4 +85,6 @@ def search_space(
 
 def as_override(key: str, value: Any) -> str:
     """``key=value`` in override syntax, quoting strings Hydra would otherwise misread."""
+    # Hydra's own quoting of a value for the command line (strings with spaces, lists, ...);
+    # its public twin is a method of a parsed Override, which a sampled value is not yet.
     return f"{key}={Override._get_value_element_as_str(value)}"

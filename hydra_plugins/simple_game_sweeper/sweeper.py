@@ -61,6 +61,16 @@ class OptunaSweeper(Sweeper):
         )
 
     def sweep(self, arguments: list[str]) -> list[Sequence[JobReturn]]:
-        from hydra_plugins.simple_game_sweeper._impl import Sweep
+        from hydra_plugins.simple_game_sweeper._impl import Sweep, SweepSettings
 
-        return Sweep(self).run(arguments)
+        settings = SweepSettings(
+            direction=self.direction,
+            storage=self.storage,
+            study_name=self.study_name,
+            n_trials=self.n_trials,
+            n_jobs=self.n_jobs,
+            seeds_per_trial=self.seeds_per_trial,
+            heartbeat_s=self.heartbeat_s,
+            params=self.params,
+        )
+        return Sweep(settings, self.sampler, self.config, self.launcher).run(arguments)

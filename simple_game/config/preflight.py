@@ -30,9 +30,9 @@ def check_hydra(overrides: Sequence[str]) -> None:
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 
-    from hydra_plugins.simple_game_sweeper.config import OptunaSweeperConf
     from simple_game.config.overrides import did_you_mean, type_error
     from simple_game.config.schema import rules
+    from simple_game.config.sweeper import OptunaSweeperConf
     from simple_game.config.validate import check_rules
 
     hydra_only = [
