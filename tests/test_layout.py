@@ -1,5 +1,6 @@
 """The package's layout shows its architecture: stages import only the stages before them,
-no module imports itself back through others, and ``--help`` loads nothing heavy."""
+the sweeper plugin depends on the package and never the reverse, no module imports itself back
+through others (imports for type hints included), and ``--help`` loads nothing heavy."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 from tests.conftest import REPO
 
 PACKAGE = REPO / "simple_game"
+PLUGIN = REPO / "hydra_plugins"
 # The stages in pipeline order (README "Project layout"): a module may import its own stage
 # and the stages before it, never one after it.
 STAGES = (
@@ -39,7 +41,8 @@ def module_name(path: Path) -> str:
 
 
 def imports_of(path: Path) -> set[str]:
-    """The ``simple_game`` modules a file imports, at the top or inside functions."""
+    """The project's modules a file imports: at the top, inside functions, or only for type
+    hints (``if TYPE_CHECKING:``), which make an import circle all the same."""
     found = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -48,12 +51,13 @@ def imports_of(path: Path) -> set[str]:
             names = [a.name for a in node.names]
         else:
             continue
-        found.update(n for n in names if n.startswith("simple_game"))
+        found.update(n for n in names if n.startswith(("simple_game", "hydra_plugins")))
     return found
 
 
 def graph() -> dict[str, set[str]]:
-    modules = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+    """Who imports whom, among the package's and the plugin's modules."""
+    modules = {module_name(p): p for p in [*PACKAGE.rglob("*.py"), *PLUGIN.rglob("*.py")]}
     return {
         name: {m for m in imports_of(path) if m in modules and m != name}
         for name, path in modules.items()
@@ -67,19 +71,33 @@ def stage(module: str) -> int:
     return STAGES.index(part) if part in STAGES else -1
 
 
+def package(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    return {m: t for m, t in graph.items() if m.startswith("simple_game")}
+
+
 def test_every_module_belongs_to_a_stage() -> None:
-    loose = sorted(m for m in graph() if m != "simple_game" and stage(m) < 0)
+    loose = sorted(m for m in package(graph()) if m != "simple_game" and stage(m) < 0)
     assert not loose, f"modules outside the stages of README's layout: {loose}"
 
 
 def test_no_stage_imports_a_later_one() -> None:
     upward = [
         f"{name} -> {target}"
-        for name, targets in graph().items()
+        for name, targets in package(graph()).items()
         for target in targets
-        if name != "simple_game" and stage(target) > stage(name)
+        if name != "simple_game"
+        and target.startswith("simple_game")
+        and stage(target) > stage(name)
     ]
     assert not upward, "imports from a later stage:\n" + "\n".join(sorted(upward))
+
+
+def test_the_package_never_imports_the_plugin() -> None:
+    # The plugin registers the package's sweeper schema and runs its jobs; the package (its
+    # command-line checks included) must work without it.
+    into_plugin = [f"{m} -> {t}" for m, ts in package(graph()).items() for t in ts
+                   if t.startswith("hydra_plugins")]  # fmt: skip
+    assert not into_plugin, "the package imports the plugin:\n" + "\n".join(sorted(into_plugin))
 
 
 def test_the_import_graph_has_no_cycle() -> None:
