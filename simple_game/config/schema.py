@@ -176,6 +176,92 @@ class HardwareConf:
 
 
 @dataclass
+class AlgoConf:
+    """``algo.*``: what every algorithm's config holds. Each ``conf/algo/<name>.yaml`` is one
+    schema below (its defaults list names it), so a misspelt key in a new algorithm YAML is
+    refused when the config composes, not when the model is built. The keys are the SB3
+    class's keyword arguments, plus ``_target_`` (the class), ``name`` and ``n_envs``; the
+    ranges of the keys several algorithms share are in :data:`ALGO_RULES`.
+    """
+
+    _target_: str = MISSING
+    name: str = MISSING
+    n_envs: int = MISSING
+    learning_rate: Any = MISSING  # a number, or a schedule (_target_: ...LinearSchedule)
+    gamma: float = MISSING
+    policy_kwargs: Any = None  # merged into the policy config's (an optimizer, n_quantiles)
+
+
+@dataclass
+class ActorCriticConf(AlgoConf):
+    """PPO and A2C: a rollout of ``n_steps`` per game, GAE advantages, an entropy bonus."""
+
+    n_steps: int = MISSING
+    gae_lambda: float = MISSING
+    ent_coef: float = MISSING
+    vf_coef: float = MISSING
+    max_grad_norm: float = MISSING
+
+
+@dataclass
+class PPOConf(ActorCriticConf):
+    batch_size: int = MISSING
+    n_epochs: int = MISSING
+    clip_range: Any = MISSING  # a number, or a schedule
+
+
+@dataclass
+class A2CConf(ActorCriticConf):
+    pass
+
+
+@dataclass
+class ReplayConf(AlgoConf):
+    """DQN and QR-DQN: a replay buffer, a target network, epsilon-greedy exploration."""
+
+    buffer_size: int = MISSING
+    learning_starts: int = MISSING
+    batch_size: int = MISSING
+    train_freq: int = MISSING
+    gradient_steps: int = MISSING
+    target_update_interval: int = MISSING
+    exploration_fraction: float = MISSING
+    exploration_final_eps: float = MISSING
+    optimize_memory_usage: bool = MISSING
+
+
+@dataclass
+class DQNConf(ReplayConf):
+    pass
+
+
+@dataclass
+class QRDQNConf(ReplayConf):
+    pass
+
+
+@dataclass
+class PQNConf(AlgoConf):
+    n_steps: int = MISSING
+    batch_size: int = MISSING
+    n_epochs: int = MISSING
+    q_lambda: float = MISSING
+    exploration_fraction: float = MISSING
+    exploration_final_eps: float = MISSING
+    max_grad_norm: float = MISSING
+
+
+# The schema of each conf/algo/<name>.yaml (its defaults list names ``_schema_<name>``).
+ALGO_SCHEMAS: dict[str, type] = {
+    "ppo": PPOConf,
+    "a2c": A2CConf,
+    "dqn": DQNConf,
+    "qrdqn": QRDQNConf,
+    "pqn": PQNConf,
+}
+
+
+@dataclass
 class EvaluateConf:
     """``python -m simple_game.evaluate``'s options (conf/evaluate.yaml)."""
 
@@ -259,6 +345,8 @@ def register() -> None:
     store.store(name="_run_schema", node=RunConf)
     store.store(group="env", name="_schema", node=EnvConf)
     store.store(group="hardware", name="_schema", node=HardwareConf)
+    for name, schema in ALGO_SCHEMAS.items():
+        store.store(group="algo", name=f"_schema_{name}", node=schema)
     store.store(name="_evaluate_schema", node=EvaluateConf)
 
 

@@ -111,7 +111,7 @@ def test_run_returns_the_final_eval_mean(tmp_path: Path) -> None:
 
 
 def test_a_crash_after_start_is_recorded_in_summary(workdir: Path) -> None:
-    result = run_cli([*tiny("ppo"), "+algo.not_an_sb3_argument=1"], workdir)
+    result = run_cli([*tiny("ppo"), "+algo.policy_kwargs.not_an_sb3_argument=1"], workdir)
     assert result.returncode != 0
     summary = read_summary(the_run_dir(workdir))
     assert summary["status"] == "failed"
