@@ -44,7 +44,7 @@ def run(cfg: DictConfig, run_dir: Path) -> float:
     """
     record = RunRecord(
         run_dir,
-        resume=bool(cfg.resume),
+        resume=cfg.resume is not None,
         experiment=cfg.experiment,
         algo=cfg.algo.name,
         env=cfg.env.name,
@@ -87,10 +87,10 @@ def train(cfg: DictConfig, paths: RunPaths, record: RunRecord) -> float:
         evaluator = Evaluator(
             env=eval_env,
             env_cfg=cfg.env,
-            n_games=int(cfg.train.n_eval_episodes),
-            deterministic=bool(cfg.train.eval_deterministic),
-            epsilon=float(cfg.train.eval_epsilon),
-            seed=int(cfg.seed) + EVAL_SEED_OFFSET,
+            n_games=cfg.train.n_eval_episodes,
+            deterministic=cfg.train.eval_deterministic,
+            epsilon=cfg.train.eval_epsilon,
+            seed=cfg.seed + EVAL_SEED_OFFSET,
             record=record,
             paths=paths,
             stopwatch=stopwatch,
@@ -124,8 +124,7 @@ def final_evaluation(cfg: DictConfig, model: BaseAlgorithm, evaluator: Evaluator
 
 def periodic_evaluations(cfg: DictConfig) -> bool:
     """Whether any evaluation falls within the budget before the final one."""
-    every = int(cfg.train.eval_freq)
-    return 0 < every < int(cfg.train.total_timesteps)
+    return 0 < cfg.train.eval_freq < cfg.train.total_timesteps
 
 
 def set_up_machine(cfg: DictConfig, record: RunRecord, share: CpuShare) -> th.device:
@@ -136,12 +135,11 @@ def set_up_machine(cfg: DictConfig, record: RunRecord, share: CpuShare) -> th.de
     from simple_game.text import plural
 
     device = resolve_device(cfg.hardware.device)
-    threads = int(cfg.hardware.torch_threads)
-    if threads > 0:
-        configure_threads(threads)
+    if cfg.hardware.torch_threads > 0:
+        configure_threads(cfg.hardware.torch_threads)
     else:  # 0: this run's share of the cores, recounted while it trains (training/sharing.py)
         share.adjust()
-    set_random_seed(int(cfg.seed))
+    set_random_seed(cfg.seed)
     record.trains_on(str(device))
     algo = cfg.algo.name
     log.info(
@@ -149,10 +147,10 @@ def set_up_machine(cfg: DictConfig, record: RunRecord, share: CpuShare) -> th.de
         algo.upper(),
         cfg.env.name,
         cfg.env.id,
-        plural(int(cfg.train.total_timesteps), "step"),
-        plural(int(cfg.env.n_envs), "parallel game"),
+        plural(cfg.train.total_timesteps, "step"),
+        plural(cfg.env.n_envs, "parallel game"),
         device,
-        int(cfg.seed),
+        cfg.seed,
     )
     log.info("Run directory: %s", record.run_dir)
     if cfg.train.video and not periodic_evaluations(cfg):
@@ -175,9 +173,11 @@ def make_envs(cfg: DictConfig) -> tuple[VecEnv, VecEnv]:
     games (full games, real scores), built by the same pipeline."""
     from simple_game.envs.build import EVAL_SEED_OFFSET, make_env
 
-    seed, eval_envs = int(cfg.seed), int(cfg.train.eval_envs)
-    train_env = make_env(cfg.env, n_envs=int(cfg.env.n_envs), seed=seed, evaluation=False)
-    eval_env = make_env(cfg.env, n_envs=eval_envs, seed=seed + EVAL_SEED_OFFSET, evaluation=True)
+    seed = cfg.seed
+    train_env = make_env(cfg.env, n_envs=cfg.env.n_envs, seed=seed, evaluation=False)
+    eval_env = make_env(
+        cfg.env, n_envs=cfg.train.eval_envs, seed=seed + EVAL_SEED_OFFSET, evaluation=True
+    )
     return train_env, eval_env
 
 
@@ -230,14 +230,14 @@ def learn(
 
     stop = StopRequest()
     callbacks = make_callbacks(cfg, paths, record, evaluator, stop, share)
-    total = int(cfg.train.total_timesteps)
+    total = cfg.train.total_timesteps
     stop.install()
     try:
         model.learn(
             total_timesteps=max(total - model.num_timesteps, 0),
             callback=CallbackList(callbacks),
             # SB3's bar counts steps; with a time limit, make_callbacks adds one of minutes
-            progress_bar=bool(cfg.train.progress_bar) and cfg.train.max_minutes is None,
+            progress_bar=cfg.train.progress_bar and cfg.train.max_minutes is None,
             tb_log_name=cfg.algo.name,
             reset_num_timesteps=not cfg.resume,
         )
@@ -292,21 +292,19 @@ def make_callbacks(
     callbacks: list[BaseCallback] = [StopOnRequestCallback(stop)]
     if cfg.train.eval_freq > 0:
         after_eval = CallbackList(after_evaluation(cfg, evaluator))
-        callbacks.append(PeriodicEvaluation(evaluator, int(cfg.train.eval_freq), after_eval))
+        callbacks.append(PeriodicEvaluation(evaluator, cfg.train.eval_freq, after_eval))
     if cfg.train.max_minutes is not None:
-        callbacks.append(StopAfterMinutes(evaluator.stopwatch, float(cfg.train.max_minutes)))
+        callbacks.append(StopAfterMinutes(evaluator.stopwatch, cfg.train.max_minutes))
         if cfg.train.progress_bar:
-            callbacks.append(
-                TimeLimitProgressBar(evaluator.stopwatch, float(cfg.train.max_minutes))
-            )
-    every = checkpoint_every(cfg.train.checkpoint_freq, int(cfg.train.total_timesteps))
+            callbacks.append(TimeLimitProgressBar(evaluator.stopwatch, cfg.train.max_minutes))
+    every = checkpoint_every(cfg.train.checkpoint_freq, cfg.train.total_timesteps)
     if every > 0:
         callbacks.append(
             AtomicCheckpointCallback(
                 paths.root,
                 cfg.algo.name,
                 save_freq=every,
-                keep_last=int(cfg.train.keep_checkpoints),
+                keep_last=cfg.train.keep_checkpoints,
                 with_replay_buffer=keeps_replay_buffer(cfg),
             )
         )
@@ -314,14 +312,14 @@ def make_callbacks(
     callbacks.append(
         ProgressReportCallback(
             record,
-            int(cfg.train.total_timesteps),
-            float(cfg.train.log_interval_s),
+            cfg.train.total_timesteps,
+            cfg.train.log_interval_s,
             evaluator.stopwatch,
             label,
             cfg.train.max_minutes,
         )
     )
-    if int(cfg.hardware.torch_threads) == 0:
+    if cfg.hardware.torch_threads == 0:
         callbacks.append(ShareCpuCallback(share))
     if cfg.algo.name in OFF_POLICY_ALGOS:  # DQN, QR-DQN: their Q-values (PQN logs its own)
         callbacks.append(QValueLogger())
@@ -342,7 +340,7 @@ def after_evaluation(cfg: DictConfig, evaluator: Evaluator) -> list[BaseCallback
 
         callbacks.append(trial_callback(cfg))
     if cfg.train.target_score is not None:  # good enough: stop
-        callbacks.append(StopTrainingOnRewardThreshold(float(cfg.train.target_score)))
+        callbacks.append(StopTrainingOnRewardThreshold(cfg.train.target_score))
     return callbacks
 
 
