@@ -15,12 +15,23 @@ from simple_game.errors import UserError
 
 def check_overrides(overrides: Sequence[str], multirun: bool = False) -> DictConfig:
     """The training config the overrides describe, validated; :class:`UserError` if bad."""
+    recipe = typed_recipe(overrides)
+    if recipe is not None:  # first: another algo would not even compose with the recipe's keys
+        check_recipe(recipe, overrides)
     cfg = compose_checked("config", overrides, GROUPS, all_rules(), "config", multirun)
     validate(cfg)
-    if cfg.recipe is not None:
-        check_recipe(str(cfg.recipe), overrides)
     check_hydra(overrides)
     return cfg
+
+
+def typed_recipe(overrides: Sequence[str]) -> str | None:
+    """The one recipe the command line names (``recipe=pong_pqn``) when it exists, else None
+    (no recipe, a sweep over several, or a name composing will refuse)."""
+    values = [o.split("=", 1)[1] for o in overrides if o.split("=", 1)[0].lstrip("+~") == "recipe"]
+    recipe = values[-1] if values else None  # the last value wins, as in Hydra
+    if recipe is None or not (CONF_DIR / "recipe" / f"{recipe}.yaml").is_file():
+        return None
+    return recipe
 
 
 def check_hydra(overrides: Sequence[str]) -> None:
