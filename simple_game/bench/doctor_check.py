@@ -37,15 +37,19 @@ class Case:
 
 
 CASES = [
-    Case("healthy control: PPO Breakout, rl-zoo3 settings", [
-        "algo=ppo", "env=breakout", "train.total_timesteps=150000"]),
+    Case("healthy control: recipe breakout_ppo for 4 minutes", [
+        "recipe=breakout_ppo", "train.max_minutes=4"]),
     Case("learning rate 40x, kept constant", [
         "algo=ppo", "env=breakout", "train.total_timesteps=100000",
         "algo.learning_rate.start=0.01", "algo.learning_rate.end=0.01"],
-        {"PPO updates move the policy too far"}),
-    Case("entropy collapse: no entropy bonus, bold updates", [
+        {"no better than random play", "the value function predicts no better than a constant"}),
+    Case("bold updates: 10 epochs at twice the learning rate, no entropy bonus", [
         "algo=ppo", "env=breakout", "train.total_timesteps=100000", "algo.ent_coef=0",
         "algo.learning_rate.start=0.005", "algo.n_epochs=10"],
+        {"PPO updates move the policy too far"}),
+    Case("entropy collapse: A2C at 14 times its learning rate, no entropy bonus", [
+        "algo=a2c", "env=breakout", "train.total_timesteps=100000", "algo.learning_rate=0.01",
+        "algo.ent_coef=0"],
         {"policy entropy collapsed early"}),
     Case("learning_starts beyond the budget", [
         "algo=dqn", "env=breakout", "train.total_timesteps=20000", "algo.buffer_size=20000"],

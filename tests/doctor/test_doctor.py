@@ -124,7 +124,7 @@ def test_too_large_ppo_updates_and_a_useless_critic_are_warnings(tmp_path: Path)
     )
     warnings = titles(run, WARNING)
     assert "PPO updates move the policy too far" in warnings
-    assert "the value function predicts worse than a constant" in warnings
+    assert "the value function predicts no better than a constant" in warnings
 
 
 def test_late_evaluations_at_random_level_are_a_problem(tmp_path: Path) -> None:
