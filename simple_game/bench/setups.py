@@ -61,9 +61,10 @@ def stock_model(cfg: Any, env: Any, device: Any) -> Any:
     """SB3's ``CnnPolicy`` with the same hyperparameters as the project's model."""
     from hydra.utils import instantiate
 
+    from simple_game.config.schema import to_run_conf
     from simple_game.model.build import algo_kwargs
 
-    kwargs = algo_kwargs(cfg.algo)
+    kwargs = algo_kwargs(to_run_conf(cfg).algo)
     model = instantiate(
         kwargs,
         policy="CnnPolicy",
@@ -83,9 +84,10 @@ def project_env(cfg: Any, seed: int, n_envs: int | None = None, evaluation: bool
 
 
 def project_model(cfg: Any, env: Any, device: Any) -> Any:
+    from simple_game.config.schema import to_run_conf
     from simple_game.model.build import build_model
 
-    return without_log_folder(build_model(cfg, env, device))
+    return without_log_folder(build_model(to_run_conf(cfg), env, device))
 
 
 def without_log_folder(model: Any) -> Any:

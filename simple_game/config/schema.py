@@ -7,8 +7,12 @@ and ``conf/config.yaml``). Hydra then refuses a wrong type at composition time, 
 launched the run, and :func:`simple_game.config.validate.validate` checks the ranges written
 in each field's :class:`Rule`.
 
-The ``algo`` group has no dataclass: each algorithm's keys are its SB3 class's constructor
-arguments. :data:`ALGO_RULES` states the ranges of those that several algorithms share.
+Each algorithm has its own dataclass (:class:`PPOConf`, :class:`DQNConf`, ...), named by
+its YAML's defaults list: its keys are the SB3 class's constructor arguments, and
+:data:`ALGO_RULES` states the ranges of those that several algorithms share.
+
+A run turns its composed config into these objects once (:func:`to_run_conf`) and passes
+them down, so the code below the entry point reads typed fields, never casts.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING
+from omegaconf import MISSING, DictConfig, OmegaConf
 
 # Allowed values of the keys that pick an implementation.
 ENV_BACKENDS = ("sb3", "ale_vector")  # SB3's Python wrappers, or ale-py's C++ vector env
@@ -132,10 +136,10 @@ class RunConf:
     report: bool = MISSING
     train: TrainConf = field(default_factory=TrainConf)
     tuning: TuningConf = field(default_factory=TuningConf)
-    algo: Any = MISSING
-    env: Any = MISSING
-    policy: Any = MISSING
-    hardware: Any = MISSING
+    algo: AlgoConf = MISSING
+    env: EnvConf = MISSING
+    policy: PolicyConf = MISSING
+    hardware: HardwareConf = MISSING
 
 
 @dataclass
@@ -161,6 +165,17 @@ class EnvConf:
     sticky_actions: float = ruled(FRACTION)
     max_frames_per_episode: int = ruled(whole(1))
     wrapper: WrapperConf = field(default_factory=WrapperConf)
+
+
+@dataclass
+class PolicyConf:
+    """``policy.*``: the network. ``policy`` is SB3's policy name (each algorithm maps it to
+    its own class); ``policy_kwargs`` its keyword arguments, the feature extractor among them
+    as a ``_target_`` entry that Hydra's ``instantiate`` turns into the class."""
+
+    name: str = MISSING
+    policy: str = MISSING
+    policy_kwargs: Any = None
 
 
 @dataclass
@@ -337,6 +352,16 @@ def all_rules() -> dict[str, Rule]:
     for where, schema in SCHEMAS.items():
         found.update(rules(schema, f"{where}." if where else ""))
     return found
+
+
+def to_run_conf(cfg: DictConfig) -> RunConf:
+    """The composed config as typed objects: a :class:`RunConf` whose ``algo`` is the
+    algorithm's own dataclass. Schedules and ``policy_kwargs`` stay plain dicts, for Hydra's
+    ``instantiate`` to build when the model is made."""
+    run = OmegaConf.to_object(cfg)
+    if not isinstance(run, RunConf):  # composed without conf/config.yaml's _run_schema
+        raise TypeError(f"expected a config composed from conf/config.yaml, got {type(run)}")
+    return run
 
 
 def register() -> None:

@@ -28,8 +28,9 @@ from simple_game.envs.games import check_game_id
 from simple_game.envs.settings import EnvSettings
 
 if TYPE_CHECKING:
-    from omegaconf import DictConfig
     from stable_baselines3.common.vec_env import VecEnv
+
+    from simple_game.config.schema import EnvConf
 
 # Added to the run's seed for evaluation games, so they never replay the training games.
 EVAL_SEED_OFFSET = 10_000
@@ -49,7 +50,7 @@ class ContiguousVecTransposeImage(VecTransposeImage):
 
 
 def make_env(
-    env_cfg: DictConfig,
+    env: EnvConf,
     n_envs: int,
     seed: int,
     evaluation: bool = False,
@@ -57,7 +58,7 @@ def make_env(
 ) -> VecEnv:
     """Vectorised, frame-stacked, channel-first Atari env for training or evaluation.
 
-    :param env_cfg: the ``env`` config group.
+    :param env: the ``env`` config group.
     :param n_envs: number of games stepped together.
     :param seed: seed of the first game; game ``i`` gets ``seed + i``.
     :param evaluation: full games (no life-loss ends) and unclipped rewards.
@@ -72,8 +73,8 @@ def make_env(
     from stable_baselines3.common.env_util import make_atari_env
     from stable_baselines3.common.vec_env import VecFrameStack
 
-    check_game_id(env_cfg.id)
-    settings = EnvSettings.from_config(env_cfg, evaluation)
+    check_game_id(env.id)
+    settings = EnvSettings.from_config(env, evaluation)
     if settings.backend == "ale_vector" and render_mode is None:
         from simple_game.envs.ale_vector import make_ale_vector_env
 

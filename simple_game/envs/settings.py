@@ -8,9 +8,10 @@ names where it builds its env, so every setting is read from the config in one p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from omegaconf import DictConfig
+if TYPE_CHECKING:
+    from simple_game.config.schema import EnvConf
 
 
 @dataclass(frozen=True)
@@ -29,21 +30,21 @@ class EnvSettings:
     frame_stack: int  # observations stack this many frames
 
     @classmethod
-    def from_config(cls, env_cfg: DictConfig, evaluation: bool) -> EnvSettings:
+    def from_config(cls, env: EnvConf, evaluation: bool) -> EnvSettings:
         """Settings of the ``env`` config group; evaluation always plays full games with
         real scores (no life-loss ends, no clipping)."""
-        wrapper = env_cfg.wrapper
+        wrapper = env.wrapper
         return cls(
-            env_id=str(env_cfg.id),
-            backend=str(env_cfg.backend),
-            sticky_actions=float(env_cfg.sticky_actions),
-            max_frames=int(env_cfg.max_frames_per_episode),
-            frame_skip=int(wrapper.frame_skip),
-            noop_max=int(wrapper.noop_max),
-            screen_size=int(wrapper.screen_size),
-            terminal_on_life_loss=bool(wrapper.terminal_on_life_loss) and not evaluation,
-            clip_reward=bool(wrapper.clip_reward) and not evaluation,
-            frame_stack=int(env_cfg.frame_stack),
+            env_id=env.id,
+            backend=env.backend,
+            sticky_actions=env.sticky_actions,
+            max_frames=env.max_frames_per_episode,
+            frame_skip=wrapper.frame_skip,
+            noop_max=wrapper.noop_max,
+            screen_size=wrapper.screen_size,
+            terminal_on_life_loss=wrapper.terminal_on_life_loss and not evaluation,
+            clip_reward=wrapper.clip_reward and not evaluation,
+            frame_stack=env.frame_stack,
         )
 
     def emulator_kwargs(self) -> dict[str, Any]:

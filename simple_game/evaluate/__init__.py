@@ -22,6 +22,7 @@ and prints the outcome; :func:`evaluate` runs them in that order.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from stable_baselines3.common.type_aliases import PolicyPredictor
     from stable_baselines3.common.vec_env import VecEnv
 
+    from simple_game.config.schema import EnvConf
     from simple_game.evaluate.explain import ExplainedGames
     from simple_game.evaluate.target import Target
 
@@ -89,7 +91,7 @@ class Session:
     """Everything an evaluation plays with, once the command line is checked."""
 
     target: Target
-    env_cfg: DictConfig  # the run's game, with this command's sticky_actions
+    env_cfg: EnvConf  # the run's game, with this command's sticky_actions
     seed: int
     venv: VecEnv
     agent: PolicyPredictor
@@ -111,14 +113,14 @@ def prepare(cfg: DictConfig, render_mode: str | None) -> Session:
 
     from simple_game.envs.build import EVAL_SEED_OFFSET
     from simple_game.evaluate.play import RandomAgent
-    from simple_game.evaluate.target import build_env
+    from simple_game.evaluate.target import build_env, run_env
     from simple_game.model.acting import evaluation_agent
     from simple_game.model.device import configure_threads, resolve_device
 
     device = resolve_device(str(cfg.device), key="device")
-    env_cfg = target.cfg.env.copy()
+    env_cfg = run_env(target.cfg)
     if cfg.sticky_actions is not None:
-        env_cfg.sticky_actions = float(cfg.sticky_actions)
+        env_cfg = dataclasses.replace(env_cfg, sticky_actions=float(cfg.sticky_actions))
     # One game feeds the network one frame at a time: extra torch threads only add
     # synchronisation (on a busy 2-core machine: 7 ms per step with 1 thread, 100 ms with 2).
     configure_threads(1)
@@ -204,7 +206,7 @@ def explained_games(cfg: DictConfig, session: Session, fps: float) -> ExplainedG
         RunPaths(target.out_dir).videos,
         target.label,
         title,
-        list(action_names(str(session.env_cfg.id))),
+        list(action_names(session.env_cfg.id)),
         fps,
         bool(cfg.gif),
         saliency_every=every,

@@ -88,6 +88,7 @@ def play_clip(snapshot: Snapshot, run_cfg: DictConfig, cfg: DictConfig, seed: in
     from hydra.utils import get_class
 
     from simple_game.envs.build import make_env
+    from simple_game.evaluate.target import run_env
     from simple_game.model.acting import evaluation_agent
     from simple_game.records.video import screen, video_fps
 
@@ -98,8 +99,9 @@ def play_clip(snapshot: Snapshot, run_cfg: DictConfig, cfg: DictConfig, seed: in
         else float(cfg.epsilon)
     )
     agent, _ = evaluation_agent(model, bool(cfg.deterministic), epsilon, seed)
-    venv = make_env(run_cfg.env, n_envs=1, seed=seed, evaluation=True, render_mode="rgb_array")
-    keep = int(float(cfg.montage_seconds) * video_fps(run_cfg.env))
+    env = run_env(run_cfg)
+    venv = make_env(env, n_envs=1, seed=seed, evaluation=True, render_mode="rgb_array")
+    keep = int(float(cfg.montage_seconds) * video_fps(env))
     frames: list[np.ndarray] = []
     try:
         observation, score, steps = venv.reset(), 0.0, 0

@@ -16,6 +16,8 @@ from simple_game.records.paths import RunPaths
 if TYPE_CHECKING:
     from stable_baselines3.common.vec_env import VecEnv
 
+    from simple_game.config.schema import EnvConf
+
 # Model files of a run that checkpoint=best / final name.
 NAMED_CHECKPOINTS = {"best": "best_model", "final": "final_model"}
 # Keys that runs saved before they existed do not have, with the behaviour those runs had.
@@ -59,7 +61,7 @@ def load_run_config(run_dir: Path) -> DictConfig:
             if OmegaConf.select(cfg, legacy_key) is None:
                 OmegaConf.update(cfg, legacy_key, value, force_add=True)
         get_class(cfg.algo._target_)
-        check_game_id(cfg.env.id)
+        check_game_id(run_env(cfg).id)
     except (
         AssertionError,
         HydraException,
@@ -71,6 +73,17 @@ def load_run_config(run_dir: Path) -> DictConfig:
             f"{key}: its .hydra/config.yaml no longer composes: {first_line(err)}", key="run"
         ) from err
     return cfg
+
+
+def run_env(cfg: DictConfig) -> EnvConf:
+    """The run's (or random play's) ``env`` node as the typed :class:`EnvConf` the game
+    builders take. A saved node that no longer fits the schema raises OmegaConf's error,
+    which :func:`load_run_config` turns into a one-line message naming the run."""
+    from simple_game.config.schema import EnvConf
+
+    env = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(EnvConf), cfg.env))
+    assert isinstance(env, EnvConf)
+    return env
 
 
 def resolve_checkpoint(run_dir: Path, algo: str, checkpoint: str) -> tuple[str, Path]:
@@ -99,14 +112,14 @@ def resolve_checkpoint(run_dir: Path, algo: str, checkpoint: str) -> tuple[str, 
     return label, path
 
 
-def build_env(target: Target, env_cfg: DictConfig, seed: int, render_mode: str | None) -> VecEnv:
+def build_env(target: Target, env: EnvConf, seed: int, render_mode: str | None) -> VecEnv:
     """The one-game, full-game evaluation env; a config it cannot build is bad input."""
     from omegaconf.errors import OmegaConfBaseException
 
     from simple_game.envs.build import make_env
 
     try:
-        return make_env(env_cfg, n_envs=1, seed=seed, evaluation=True, render_mode=render_mode)
+        return make_env(env, n_envs=1, seed=seed, evaluation=True, render_mode=render_mode)
     except (OmegaConfBaseException, ValueError, TypeError) as err:
         if target.run_dir is None:
             raise

@@ -8,15 +8,18 @@ A2C's optimizer class are all ``_target_`` entries in conf/.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from hydra.utils import instantiate
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import OmegaConf
 
 if TYPE_CHECKING:
     import torch as th
     from stable_baselines3.common.base_class import BaseAlgorithm
     from stable_baselines3.common.vec_env import VecEnv
+
+    from simple_game.config.schema import AlgoConf, HardwareConf, RunConf
 
 # Keys of an algo config that describe the run rather than the SB3 constructor.
 PROJECT_KEYS = ("name", "n_envs")
@@ -24,59 +27,49 @@ PROJECT_KEYS = ("name", "n_envs")
 OFF_POLICY_ALGOS = ("dqn", "qrdqn")
 
 
-def keeps_replay_buffer(cfg: DictConfig) -> bool:
+def keeps_replay_buffer(run: RunConf) -> bool:
     """Whether this run's checkpoints carry its replay buffer (``train.save_replay_buffer``)."""
-    return cfg.algo.name in OFF_POLICY_ALGOS and bool(cfg.train.save_replay_buffer)
+    return run.algo.name in OFF_POLICY_ALGOS and run.train.save_replay_buffer
 
 
-def algo_kwargs(algo_cfg: DictConfig) -> dict[str, Any]:
+def algo_kwargs(algo: AlgoConf) -> dict[str, Any]:
     """The algo config minus project keys and policy_kwargs (merged separately), raw."""
-    raw = OmegaConf.to_container(algo_cfg, resolve=True)
-    assert isinstance(raw, dict)
+    raw = dataclasses.asdict(algo)
     return {k: v for k, v in raw.items() if k not in (*PROJECT_KEYS, "policy_kwargs")}
 
 
-def _container(node: DictConfig | None) -> dict[str, Any]:
-    """A plain dict copy of ``node`` (empty for None)."""
-    container = OmegaConf.to_container(node, resolve=True) if node is not None else {}
-    assert isinstance(container, dict)
-    return container
-
-
-def policy_kwargs(cfg: DictConfig) -> dict[str, Any]:
+def policy_kwargs(run: RunConf) -> dict[str, Any]:
     """The policy's ``policy_kwargs`` merged with the algo's (the algo wins on conflicts)."""
-    # Plain copies: Hydra's configs are in struct mode, which refuses keys the other lacks.
     merged = OmegaConf.merge(
-        OmegaConf.create(_container(cfg.policy.get("policy_kwargs"))),
-        OmegaConf.create(_container(cfg.algo.get("policy_kwargs"))),
+        OmegaConf.create(run.policy.policy_kwargs or {}),
+        OmegaConf.create(run.algo.policy_kwargs or {}),
     )
     return instantiate(merged, _convert_="all")
 
 
-def build_model(cfg: DictConfig, env: VecEnv, device: th.device) -> BaseAlgorithm:
+def build_model(run: RunConf, env: VecEnv, device: th.device) -> BaseAlgorithm:
     """A fresh SB3 model for ``env``, as the composed config describes it."""
     model = instantiate(
-        algo_kwargs(cfg.algo),
-        policy=cfg.policy.policy,
-        policy_kwargs=policy_kwargs(cfg),
+        algo_kwargs(run.algo),
+        policy=run.policy.policy,
+        policy_kwargs=policy_kwargs(run),
         env=env,
         device=device,
-        seed=int(cfg.seed),
+        seed=run.seed,
         verbose=0,
         _convert_="all",
     )
-    speed_up(model, cfg)
+    speed_up(model, run.hardware)
     return model
 
 
-def speed_up(model: BaseAlgorithm, cfg: DictConfig) -> None:
+def speed_up(model: BaseAlgorithm, hardware: HardwareConf) -> None:
     """Apply ``hardware.precision`` and ``hardware.memory_format`` (see :mod:`.speed`).
 
     Call it on loaded models too: the settings live on the model object, not in its zip.
     """
     from simple_game.model.speed import apply_speed_settings, resolve_speed_settings
 
-    hardware = cfg.hardware
     settings = resolve_speed_settings(
         hardware.precision, hardware.memory_format, hardware.fused_optimizer, model.device
     )

@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from omegaconf import DictConfig
     from stable_baselines3.common.type_aliases import PolicyPredictor
     from stable_baselines3.common.vec_env import VecEnv
+
+    from simple_game.config.schema import EnvConf
 
 ATARI_HZ = 60  # frames per second of the Atari 2600
 # GIFs are for embedding in Markdown: every 2nd agent step at full size (the 210x160 screen:
@@ -30,9 +31,9 @@ GIF_MAX_SECONDS = 40
 TRAIN_CLIP_SECONDS = 20
 
 
-def video_fps(env_cfg: DictConfig) -> float:
+def video_fps(env: EnvConf) -> float:
     """Frames per second that make a one-frame-per-agent-step video play in real time."""
-    return ATARI_HZ / int(env_cfg.wrapper.frame_skip)
+    return ATARI_HZ / env.wrapper.frame_skip
 
 
 class GameRecorder:

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-from omegaconf import DictConfig
 from stable_baselines3.common.callbacks import BaseCallback, EventCallback
 from stable_baselines3.common.evaluation import evaluate_policy
 
@@ -35,6 +34,8 @@ if TYPE_CHECKING:
     from stable_baselines3.common.base_class import BaseAlgorithm
     from stable_baselines3.common.vec_env import VecEnv
 
+    from simple_game.config.schema import EnvConf
+
 log = logging.getLogger(__name__)
 
 
@@ -49,12 +50,12 @@ class Score(NamedTuple):
     epsilon: float | None  # the Q-learner's fixed chance of a random action (None: actor-critic)
 
 
-@dataclass
+@dataclass(kw_only=True)  # nine settings: each is named where an Evaluator is built
 class Evaluator:
     """Plays ``n_games`` full games with a model and stores the result in the run's record."""
 
     env: VecEnv  # full games, unclipped scores (make_env(..., evaluation=True))
-    env_cfg: DictConfig  # the run's env group: game, frame cap, how training rewards are seen
+    env_cfg: EnvConf  # the run's env group: game, frame cap, how training rewards are seen
     n_games: int
     deterministic: bool
     epsilon: float  # Q-learners' chance of a random action (model/acting.py)
@@ -66,7 +67,7 @@ class Evaluator:
     @property
     def max_frames(self) -> int:
         """env.max_frames_per_episode: a game this long was cut, not finished."""
-        return int(self.env_cfg.max_frames_per_episode)
+        return self.env_cfg.max_frames_per_episode
 
     def __call__(self, model: BaseAlgorithm, other_games: bool = False) -> Score:
         """Evaluate ``model`` at its current step count.
@@ -158,16 +159,16 @@ class PeriodicEvaluation(EventCallback):
         return self._on_event()
 
 
-def record_train_clip(model: BaseAlgorithm, env_cfg: DictConfig, evaluator: Evaluator) -> Path:
+def record_train_clip(model: BaseAlgorithm, evaluator: Evaluator) -> Path:
     """Record ``videos/train_<steps>_steps.mp4``: the model playing as it is evaluated.
 
     The clip is played in its own full-game env, so the evaluation games stay untouched.
     """
     from simple_game.envs.build import make_env
 
-    fps = video_fps(env_cfg)
+    fps = video_fps(evaluator.env_cfg)
     venv = make_env(
-        env_cfg, n_envs=1, seed=evaluator.seed, evaluation=True, render_mode="rgb_array"
+        evaluator.env_cfg, n_envs=1, seed=evaluator.seed, evaluation=True, render_mode="rgb_array"
     )
     agent, _ = evaluation_agent(model, evaluator.deterministic, evaluator.epsilon, evaluator.seed)
     try:
@@ -191,11 +192,10 @@ class TrainVideoCallback(BaseCallback):
     Watching these clips side by side is the quickest way to see a policy improve.
     """
 
-    def __init__(self, env_cfg: DictConfig, evaluator: Evaluator) -> None:
+    def __init__(self, evaluator: Evaluator) -> None:
         super().__init__()
-        self.env_cfg = env_cfg
         self.evaluator = evaluator
 
     def _on_step(self) -> bool:
-        record_train_clip(self.model, self.env_cfg, self.evaluator)
+        record_train_clip(self.model, self.evaluator)
         return True

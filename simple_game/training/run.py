@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from omegaconf import DictConfig
 
+from simple_game.config.schema import RunConf, to_run_conf
 from simple_game.config.validate import validate
 from simple_game.records.paths import RunPaths
 from simple_game.records.summary import RunRecord, read_overrides
@@ -58,18 +59,18 @@ def run(cfg: DictConfig, run_dir: Path) -> float:
     )
     try:
         validate(cfg)
-        return train(cfg, RunPaths(run_dir), record)
+        return train(to_run_conf(cfg), RunPaths(run_dir), record)
     except Exception as err:
         # An error in step 6 (drawing, reporting: after the record says "completed") still
         # raises, but the run stays completed: its models and evaluations are whole.
         if record.summary.status != "completed":
-            status = "pruned" if _pruned(cfg, err) else "failed"
+            status = "pruned" if _pruned(cfg.tuning.trial, err) else "failed"
             record.finish(status, error=f"{type(err).__name__}: {err}")
         raise
 
 
-def train(cfg: DictConfig, paths: RunPaths, record: RunRecord) -> float:
-    """The steps of a run. Returns the final evaluation's mean score."""
+def train(cfg: RunConf, paths: RunPaths, record: RunRecord) -> float:
+    """The steps of a run, from the typed config. Returns the final evaluation's mean score."""
     from simple_game.envs.build import EVAL_SEED_OFFSET
     from simple_game.training.evaluation import Evaluator
     from simple_game.training.logger import attach_run_logger
@@ -106,7 +107,7 @@ def train(cfg: DictConfig, paths: RunPaths, record: RunRecord) -> float:
     return score.mean
 
 
-def final_evaluation(cfg: DictConfig, model: BaseAlgorithm, evaluator: Evaluator) -> Score:
+def final_evaluation(cfg: RunConf, model: BaseAlgorithm, evaluator: Evaluator) -> Score:
     """Step 5: evaluate the final model on games no periodic evaluation played (best_model.zip
     if it is the best); record a clip if ``train.video`` asked for one and no evaluation
     during training made it."""
@@ -118,16 +119,16 @@ def final_evaluation(cfg: DictConfig, model: BaseAlgorithm, evaluator: Evaluator
     if cfg.train.video and not periodic_evaluations(cfg):
         from simple_game.training.evaluation import record_train_clip
 
-        record_train_clip(model, cfg.env, evaluator)
+        record_train_clip(model, evaluator)
     return score
 
 
-def periodic_evaluations(cfg: DictConfig) -> bool:
+def periodic_evaluations(cfg: RunConf) -> bool:
     """Whether any evaluation falls within the budget before the final one."""
     return 0 < cfg.train.eval_freq < cfg.train.total_timesteps
 
 
-def set_up_machine(cfg: DictConfig, record: RunRecord, share: CpuShare) -> th.device:
+def set_up_machine(cfg: RunConf, record: RunRecord, share: CpuShare) -> th.device:
     """Step 1: the torch device, torch's CPU threads and every random seed."""
     from stable_baselines3.common.utils import set_random_seed
 
@@ -168,7 +169,7 @@ def set_up_machine(cfg: DictConfig, record: RunRecord, share: CpuShare) -> th.de
     return device
 
 
-def make_envs(cfg: DictConfig) -> tuple[VecEnv, VecEnv]:
+def make_envs(cfg: RunConf) -> tuple[VecEnv, VecEnv]:
     """Step 2: training games (a lost life ends an episode, rewards clipped) and evaluation
     games (full games, real scores), built by the same pipeline."""
     from simple_game.envs.build import EVAL_SEED_OFFSET, make_env
@@ -181,7 +182,7 @@ def make_envs(cfg: DictConfig) -> tuple[VecEnv, VecEnv]:
     return train_env, eval_env
 
 
-def make_model(cfg: DictConfig, paths: RunPaths, env: VecEnv, device: object) -> BaseAlgorithm:
+def make_model(cfg: RunConf, paths: RunPaths, env: VecEnv, device: object) -> BaseAlgorithm:
     """Step 3: a fresh model, or, when resuming, the latest checkpoint with its replay buffer."""
     from hydra.utils import get_class
     from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
@@ -194,7 +195,7 @@ def make_model(cfg: DictConfig, paths: RunPaths, env: VecEnv, device: object) ->
         return build_model(cfg, env, device)
     steps, path = list_checkpoints(paths.root)[-1]
     model = get_class(cfg.algo._target_).load(path, env=env, device=device)
-    speed_up(model, cfg)  # precision and memory format are not stored in the zip
+    speed_up(model, cfg.hardware)  # precision and memory format are not stored in the zip
     buffer = latest_replay_buffer(paths.root, steps)
     if buffer is not None and isinstance(model, OffPolicyAlgorithm):
         load_replay_buffer(model, buffer)
@@ -208,7 +209,7 @@ def make_model(cfg: DictConfig, paths: RunPaths, env: VecEnv, device: object) ->
 
 
 def learn(
-    cfg: DictConfig,
+    cfg: RunConf,
     paths: RunPaths,
     record: RunRecord,
     model: BaseAlgorithm,
@@ -270,7 +271,7 @@ def learn(
 
 
 def make_callbacks(
-    cfg: DictConfig,
+    cfg: RunConf,
     paths: RunPaths,
     record: RunRecord,
     evaluator: Evaluator,
@@ -326,7 +327,7 @@ def make_callbacks(
     return callbacks
 
 
-def after_evaluation(cfg: DictConfig, evaluator: Evaluator) -> list[BaseCallback]:
+def after_evaluation(cfg: RunConf, evaluator: Evaluator) -> list[BaseCallback]:
     """What follows each periodic evaluation: a clip, an Optuna report, a stop at the target."""
     from stable_baselines3.common.callbacks import StopTrainingOnRewardThreshold
 
@@ -334,17 +335,17 @@ def after_evaluation(cfg: DictConfig, evaluator: Evaluator) -> list[BaseCallback
 
     callbacks: list[BaseCallback] = []
     if cfg.train.video:  # a short clip of the current policy
-        callbacks.append(TrainVideoCallback(cfg.env, evaluator))
+        callbacks.append(TrainVideoCallback(evaluator))
     if cfg.tuning.trial is not None:  # an Optuna trial: report the score, stop if pruned
         from simple_game.training.tuning import trial_callback
 
-        callbacks.append(trial_callback(cfg))
+        callbacks.append(trial_callback(cfg.tuning))
     if cfg.train.target_score is not None:  # good enough: stop
         callbacks.append(StopTrainingOnRewardThreshold(cfg.train.target_score))
     return callbacks
 
 
-def stop_reason(cfg: DictConfig, record: RunRecord, stopwatch: Stopwatch) -> tuple[str, str]:
+def stop_reason(cfg: RunConf, record: RunRecord, stopwatch: Stopwatch) -> tuple[str, str]:
     """Why training ended before ``train.total_timesteps`` (a target score or the time limit):
     the key of :data:`~simple_game.records.run_summary.ENDINGS` and the sentence saying it."""
     target, best = cfg.train.target_score, record.best_eval
@@ -411,9 +412,9 @@ def final_vs_best(record: RunRecord) -> str:
     return text + " (best_model.zip holds the best model)."
 
 
-def _pruned(cfg: DictConfig, err: Exception) -> bool:
+def _pruned(trial: int | None, err: Exception) -> bool:
     """Whether an Optuna trial's run was stopped by the pruner (optuna is loaded only then)."""
-    if cfg.tuning.trial is None:
+    if trial is None:
         return False
     from optuna import TrialPruned
 

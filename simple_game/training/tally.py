@@ -22,13 +22,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from omegaconf import DictConfig
 
 from simple_game.envs.games import action_names
 from simple_game.model.acting import EvaluationAgent
 
 if TYPE_CHECKING:
     from stable_baselines3.common.type_aliases import PolicyPredictor
+
+    from simple_game.config.schema import EnvConf
 
 
 class PlayTally:
@@ -100,14 +101,14 @@ class PlayTally:
         }
 
 
-def play_tally(agent: PolicyPredictor, env_cfg: DictConfig, n_envs: int) -> PlayTally:
+def play_tally(agent: PolicyPredictor, env: EnvConf, n_envs: int) -> PlayTally:
     """The tally of an evaluation of ``agent`` on the run's game, in its training's units (an
     agent without a network, the random one, gets its actions counted and nothing else)."""
     return PlayTally(
         agent,
-        action_names(str(env_cfg.id)),
+        action_names(env.id),
         float(agent.model.gamma) if isinstance(agent, EvaluationAgent) else 0.0,
-        bool(env_cfg.wrapper.clip_reward),
-        bool(env_cfg.wrapper.terminal_on_life_loss),
+        env.wrapper.clip_reward,
+        env.wrapper.terminal_on_life_loss,
         n_envs,
     )

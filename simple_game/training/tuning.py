@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from omegaconf import DictConfig
 from stable_baselines3.common.callbacks import BaseCallback
 
 if TYPE_CHECKING:
     import optuna
 
+    from simple_game.config.schema import TuningConf
     from simple_game.training.evaluation import PeriodicEvaluation
 
 
@@ -51,8 +51,8 @@ class ReportToTrial(BaseCallback):
         return True
 
 
-def trial_callback(cfg: DictConfig) -> ReportToTrial:
-    """The callback of the Optuna trial this run is (``cfg.tuning.trial`` is set)."""
+def trial_callback(tuning: TuningConf) -> ReportToTrial:
+    """The callback of the Optuna trial this run is (``tuning.trial`` is set)."""
     import optuna
     from hydra.core.hydra_config import HydraConfig
     from hydra.utils import instantiate
@@ -62,9 +62,10 @@ def trial_callback(cfg: DictConfig) -> ReportToTrial:
     # the other trials from the storage, so every copy decides alike.
     pruner_cfg = HydraConfig.get().sweeper.get("pruner") if HydraConfig.initialized() else None
     pruner = instantiate(pruner_cfg) if pruner_cfg else optuna.pruners.NopPruner()
-    storage = optuna.storages.RDBStorage(str(cfg.tuning.storage))
-    study = optuna.load_study(study_name=str(cfg.tuning.study), storage=storage, pruner=pruner)
+    assert tuning.storage and tuning.study and tuning.trial is not None  # set by the sweeper
+    storage = optuna.storages.RDBStorage(tuning.storage)
+    study = optuna.load_study(study_name=tuning.study, storage=storage, pruner=pruner)
     trial_id = storage.get_trial_id_from_study_id_trial_number(
-        storage.get_study_id_from_name(study.study_name), int(cfg.tuning.trial)
+        storage.get_study_id_from_name(study.study_name), tuning.trial
     )
     return ReportToTrial(optuna.Trial(study, trial_id))

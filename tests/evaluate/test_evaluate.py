@@ -25,7 +25,7 @@ from simple_game.envs.build import make_env
 from simple_game.evaluate import evaluate
 from simple_game.evaluate.result import format_header, format_report
 from simple_game.records import scores
-from tests.conftest import eval_cfg, run_cli
+from tests.conftest import REPO, eval_cfg, run_cli
 
 
 def copy_run(run_dir: Path, dest: Path, models: bool = True) -> Path:
@@ -104,6 +104,18 @@ def test_matches_an_independent_loop_over_the_same_model(tiny_run: Path) -> None
             games.append(float(infos[0]["episode"]["r"]))
     venv.close()
     assert result["episode_rewards"] == pytest.approx(games)
+
+
+def test_every_committed_reference_run_still_reads_as_a_typed_game() -> None:
+    # Saved configs outlive the code: each committed run's env must still fit EnvConf.
+    from simple_game.config.schema import EnvConf
+    from simple_game.evaluate.target import load_run_config, run_env
+
+    runs = sorted((REPO / "runs" / "reference").glob("*/seed*"))
+    assert len(runs) >= 7  # one or more per recipe
+    for run_dir in runs:
+        env = run_env(load_run_config(run_dir))
+        assert isinstance(env, EnvConf) and env.id.endswith("NoFrameskip-v4"), run_dir
 
 
 def test_sticky_actions_and_seed_options_are_used_and_recorded(tiny_run: Path) -> None:

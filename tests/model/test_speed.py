@@ -18,6 +18,7 @@ import torch as th
 from stable_baselines3 import DQN, PPO
 
 from simple_game.config.preflight import check_overrides
+from simple_game.config.schema import to_run_conf
 from simple_game.envs.build import make_env
 from simple_game.model.build import build_model
 from simple_game.model.speed import cpu_has_native_bf16, resolve_speed_settings
@@ -49,7 +50,7 @@ def tiny_model(algo: str, precision: str, memory_format: str, *extra: str):
         ],
     )
     env = make_env(cfg.env, n_envs=int(cfg.env.n_envs), seed=0)
-    return build_model(cfg, env, th.device("cpu")), env
+    return build_model(to_run_conf(cfg), env, th.device("cpu")), env
 
 
 @pytest.mark.parametrize(("precision", "memory_format"), SPEED_PATHS)

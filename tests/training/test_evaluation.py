@@ -69,7 +69,17 @@ def test_a_resumed_run_evaluates_on_the_fresh_runs_step_grid(tmp_path: Path) -> 
     from simple_game.training.evaluation import Evaluator, PeriodicEvaluation
 
     record = RunRecord(tmp_path)
-    evaluator = Evaluator(None, None, 1, False, 0.01, 0, record, RunPaths(tmp_path), None)  # type: ignore[arg-type]
+    evaluator = Evaluator(
+        env=None,  # type: ignore[arg-type]  # never played: only the step grid is tested
+        env_cfg=None,  # type: ignore[arg-type]
+        n_games=1,
+        deterministic=False,
+        epsilon=0.01,
+        seed=0,
+        record=record,
+        paths=RunPaths(tmp_path),
+        stopwatch=None,  # type: ignore[arg-type]
+    )
     evaluation = PeriodicEvaluation(evaluator, eval_freq=100_000)
     checkpoints = AtomicCheckpointCallback(tmp_path, "ppo", 50_000, 3, with_replay_buffer=False)
     for callback in (evaluation, checkpoints):
