@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from omegaconf import OmegaConf
 
@@ -9,6 +11,7 @@ from simple_game.config.groups import CONF_DIR, group_options
 from simple_game.config.preflight import check_overrides, recipe_choices
 from simple_game.errors import UserError
 from simple_game.records.reference import load_reference
+from tests.conftest import read_summary, run_cli
 
 
 @pytest.mark.parametrize("recipe", group_options("recipe"))
@@ -17,7 +20,8 @@ def test_every_recipe_composes_and_names_itself(recipe: str) -> None:
     choices = recipe_choices(recipe)
     assert cfg.recipe == recipe
     assert cfg.algo.name == choices["algo"] and cfg.env.name == choices["env"]
-    assert recipe == f"{choices['env']}_{choices['algo']}"  # the naming the docs use
+    # The naming the docs use: <game>_<algo>, and _gpu for one sized for a GPU machine.
+    assert recipe.removesuffix("_gpu") == f"{choices['env']}_{choices['algo']}"
     # A recipe is fitted to a budget and says when to stop.
     assert cfg.train.target_score is not None and cfg.train.max_minutes is not None
     assert cfg.train.total_timesteps < 10_000_000
@@ -34,6 +38,58 @@ def test_a_recipe_built_on_another_changes_only_its_game_and_target(base: str, r
     for cfg in configs:
         del cfg["env"], cfg["recipe"], cfg["train"]["target_score"]
     assert configs[0] == configs[1]
+
+
+@pytest.mark.parametrize(
+    ("base", "recipe", "changed"),
+    [
+        ("pong_pqn", "pong_pqn_gpu", {"n_envs": 256}),
+        ("pong_ppo", "pong_ppo_gpu", {"n_envs": 64, "batch_size": 1024}),
+    ],
+)
+def test_a_gpu_recipe_is_its_cpu_recipe_with_more_games_on_cuda(
+    base: str, recipe: str, changed: dict[str, int]
+) -> None:
+    cpu, gpu = (
+        OmegaConf.to_container(check_overrides([f"recipe={r}"]), resolve=True) for r in (base, recipe)
+    )
+    assert gpu["hardware"]["device"] == "cuda" and cpu["hardware"]["device"] == "auto"
+    assert {k: gpu["algo"][k] for k in changed} == changed
+    assert gpu["env"]["n_envs"] == changed["n_envs"]  # env.n_envs follows algo.n_envs
+    # The same schedules, budget and evaluations: its curves compare with the CPU recipe's.
+    for cfg in (cpu, gpu):
+        for key in ("recipe", "hardware", "env"):
+            del cfg[key]
+        del cfg["train"]["max_minutes"]
+        for key in changed:
+            del cfg["algo"][key]
+    assert cpu == gpu
+    # Its hardware is not what it is fitted to: the CPU test below runs it with hardware=cpu.
+    assert check_overrides([f"recipe={recipe}", "hardware=cpu"]).hardware.device == "cpu"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("recipe", ["pong_pqn_gpu", "pong_ppo_gpu"])
+def test_a_gpu_recipe_trains_a_tiny_budget_on_cpu(recipe: str, workdir: Path) -> None:
+    # All its games, one rollout, one (cut) evaluation game: what a GPU machine will run first.
+    result = run_cli(
+        [
+            f"recipe={recipe}",
+            "hardware=cpu",
+            "train.total_timesteps=8192",
+            "train.eval_freq=0",
+            "train.n_eval_episodes=1",
+            "train.checkpoint_freq=0",
+            "train.progress_bar=false",
+            "env.max_frames_per_episode=2000",
+        ],
+        workdir,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    (run_dir,) = (workdir / "runs").glob("*/*")
+    summary = read_summary(run_dir)
+    assert summary["status"] == "completed" and summary["recipe"] == recipe
+    assert summary["timesteps"] == 8192  # one rollout of all its games
 
 
 def test_pqn_recipe_trains_pqn_with_its_layernorm_network() -> None:
