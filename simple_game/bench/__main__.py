@@ -16,7 +16,9 @@ Measurements, each in its own module:
 * the report (:mod:`.report_speed`): experiments.md regenerated over synthetic run
   directories (``--report-runs N``);
 * watching the agent think (:mod:`.watching`): an explained game against a plain recorded one,
-  a saliency map and a montage (``--watch-run <run>``).
+  a saliency map and a montage (``--watch-run <run>``);
+* where an agent step's time goes (:mod:`.profile`): the games, acting, and learning's forward,
+  backward and optimizer by kind of layer, for a recipe's shape (``--profile <recipe>,...``).
 
 Results go to the console and a JSON file. docs/performance.md has the measured numbers.
 """
@@ -44,6 +46,7 @@ MINIMUMS = {
     "parity_first_seed": 0,
     "parity_episodes": 1,
     "parity_jobs": 1,
+    "profile_steps": 1,
 }
 
 
@@ -125,6 +128,15 @@ def add_skill_args(parser: argparse.ArgumentParser) -> None:
         help="a run whose best model times the explained video, saliency and the montage",
     )
     parser.add_argument(
+        "--profile",
+        default="",
+        metavar="RECIPES",
+        help="comma list of recipes to profile, e.g. pong_pqn,pong_ppo (on the CPU)",
+    )
+    parser.add_argument(
+        "--profile-steps", type=int, default=12288, help="agent steps timed and profiled"
+    )
+    parser.add_argument(
         "--doctor-check",
         action="store_true",
         help="train runs broken on purpose and check the doctor flags each (runs/doctor_check/)",
@@ -162,6 +174,9 @@ def check_args(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Non
         if args.time_to_skill:
             check_overrides([f"recipe={args.time_to_skill}", *args.overrides])
             check_seeds(args)
+        args.profile = [r.strip() for r in args.profile.split(",") if r.strip()]
+        for recipe in args.profile:
+            check_overrides([f"recipe={recipe}", "hardware=cpu", *args.overrides])
     except UserError as err:
         parser.error(str(err))
 
@@ -252,6 +267,13 @@ def main(argv: list[str] | None = None) -> None:
 
         print("\nWatching the agent think, one game:", flush=True)
         report["watching"] = watching_costs(args.watch_run, args.repeats)
+    if args.profile:
+        from simple_game.bench.profile import print_profile, profile_recipe
+
+        report["profile"] = []
+        for recipe in args.profile:
+            report["profile"].append(profile_recipe(recipe, args.profile_steps, args.overrides))
+            print_profile(report["profile"][-1])
     if args.doctor_check:
         from simple_game.bench.doctor_check import doctor_check
 

@@ -78,6 +78,32 @@ def test_pqn_bench_times_its_defaults_against_the_recipes_shape(
     assert "PQN training" in printed and "x defaults" in printed
 
 
+@pytest.mark.slow
+def test_profile_splits_a_recipes_steps_into_games_acting_and_learning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "bench.json"
+    small = ["algo.n_envs=2", "algo.n_steps=64", "algo.batch_size=64"]
+    main(["--only", "", "--profile", "pong_pqn", "--profile-steps", "256", "--json", str(out)]
+         + ["--overrides", *small])  # fmt: skip
+
+    (result,) = json.loads(out.read_text())["profile"]
+    table = result["ms_per_1000_steps"]
+    assert result["recipe"] == "pong_pqn" and result["steps"] == 256
+    # Every part of the loop is there, the backward pass of the convolutions among them.
+    for line in (
+        "games (emulator, preprocessing, frame stack)",
+        "acting: convolution",
+        "learning, forward and loss: LayerNorm",
+        "learning, backward: convolution",
+    ):
+        assert table[line] > 0, line  # fmt: skip
+    # Each op counts once: what is left of a range after its ops (Python) is never negative.
+    leftovers = [v for k, v in table.items() if "Python" in k or k.startswith("the rest")]
+    assert len(leftovers) == 3 and min(leftovers) > -1.0, table
+    assert "pong_pqn:" in capsys.readouterr().out
+
+
 def test_unknown_measurement_is_refused_with_the_allowed_ones(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
