@@ -47,9 +47,10 @@ CASES = [
         "algo=ppo", "env=breakout", "train.total_timesteps=100000", "algo.ent_coef=0",
         "algo.learning_rate.start=0.005", "algo.n_epochs=10"],
         {"PPO updates move the policy too far"}),
-    Case("entropy collapse: A2C at 14 times its learning rate, no entropy bonus", [
-        "algo=a2c", "env=breakout", "train.total_timesteps=100000", "algo.learning_rate=0.01",
-        "algo.ent_coef=0"],
+    Case("entropy collapse: PPO unclipped in effect, 10 epochs at 10x, no entropy bonus", [
+        "algo=ppo", "env=breakout", "train.total_timesteps=100000", "algo.ent_coef=0",
+        "algo.learning_rate.start=0.0025", "algo.learning_rate.end=0.0025",
+        "algo.clip_range.start=1.0", "algo.clip_range.end=1.0", "algo.n_epochs=10"],
         {"policy entropy collapsed early"}),
     Case("learning_starts beyond the budget", [
         "algo=dqn", "env=breakout", "train.total_timesteps=20000", "algo.buffer_size=20000"],

@@ -151,7 +151,7 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     session = prepare(cfg, "human" if cfg.watch else "rgb_array" if recording else None)
     target, venv = session.target, session.venv
     videos = RunPaths(target.out_dir).videos if recording else None
-    fps = video_fps(session.env_cfg)
+    fps = video_fps(session.env_cfg.wrapper.frame_skip)
     tally = play_tally(session.agent, session.env_cfg, venv.num_envs)
     print(format_header(settings(cfg, session)), flush=True)  # before the games' lines
     started = time.monotonic()

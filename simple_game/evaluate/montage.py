@@ -101,7 +101,7 @@ def play_clip(snapshot: Snapshot, run_cfg: DictConfig, cfg: DictConfig, seed: in
     agent, _ = evaluation_agent(model, bool(cfg.deterministic), epsilon, seed)
     env = run_env(run_cfg)
     venv = make_env(env, n_envs=1, seed=seed, evaluation=True, render_mode="rgb_array")
-    keep = int(float(cfg.montage_seconds) * video_fps(env))
+    keep = int(float(cfg.montage_seconds) * video_fps(env.wrapper.frame_skip))
     frames: list[np.ndarray] = []
     try:
         observation, score, steps = venv.reset(), 0.0, 0
@@ -181,7 +181,7 @@ def make_montage(cfg: DictConfig) -> list[Path]:
         + ("" if other is None else f", beside {other[0]}'s nearest in training {cfg.match}"),
         flush=True,
     )
-    recorder = GameRecorder(stem, video_fps(run_cfg.env), bool(cfg.gif))
+    recorder = GameRecorder(stem, video_fps(run_cfg.env.wrapper.frame_skip), bool(cfg.gif))
     for snapshot in mine:
         clip = play_clip(snapshot, run_cfg, cfg, seed)
         line = f"  {snapshot.steps:,} steps: {clip.score:+g}"

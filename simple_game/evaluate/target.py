@@ -148,7 +148,10 @@ def find_target(cfg: DictConfig) -> Target:
 
         check_game_id(cfg.env.id)
         # Without a run, results go to runs/random_<game>/ (not a training run: no summary.json).
-        game_cfg = OmegaConf.create({"env": cfg.env, "seed": 0})
+        # One game at a time: env.n_envs follows an algo this command has none of.
+        env = OmegaConf.to_container(cfg.env)
+        assert isinstance(env, dict)
+        game_cfg = OmegaConf.create({"env": {**env, "n_envs": 1}, "seed": 0})
         return Target(game_cfg, None, Path("runs") / f"random_{cfg.env.name}", "random", None)
     raise UserError(
         "run=: give a run directory (run=runs/<experiment>/<timestamp>), "

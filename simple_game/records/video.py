@@ -20,8 +20,6 @@ if TYPE_CHECKING:
     from stable_baselines3.common.type_aliases import PolicyPredictor
     from stable_baselines3.common.vec_env import VecEnv
 
-    from simple_game.config.schema import EnvConf
-
 ATARI_HZ = 60  # frames per second of the Atari 2600
 # GIFs are for embedding in Markdown: every 2nd agent step at full size (the 210x160 screen:
 # at half size Pong's ball was a single pixel), at most 40 seconds of play.
@@ -31,9 +29,10 @@ GIF_MAX_SECONDS = 40
 TRAIN_CLIP_SECONDS = 20
 
 
-def video_fps(env: EnvConf) -> float:
-    """Frames per second that make a one-frame-per-agent-step video play in real time."""
-    return ATARI_HZ / env.wrapper.frame_skip
+def video_fps(frame_skip: int) -> float:
+    """Frames per second that make a one-frame-per-agent-step video play in real time, for
+    an agent that acts every ``frame_skip`` frames (``env.wrapper.frame_skip``)."""
+    return ATARI_HZ / frame_skip
 
 
 class GameRecorder:

@@ -166,7 +166,7 @@ def record_train_clip(model: BaseAlgorithm, evaluator: Evaluator) -> Path:
     """
     from simple_game.envs.build import make_env
 
-    fps = video_fps(evaluator.env_cfg)
+    fps = video_fps(evaluator.env_cfg.wrapper.frame_skip)
     venv = make_env(
         evaluator.env_cfg, n_envs=1, seed=evaluator.seed, evaluation=True, render_mode="rgb_array"
     )
