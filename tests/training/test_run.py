@@ -31,13 +31,14 @@ def the_run_dir(workdir: Path) -> Path:
 @pytest.mark.parametrize(
     ("algo", "env"),
     [
+        # Each algo once in the quick loop; its second game only in the full suite.
         ("ppo", "breakout"),
-        ("ppo", "pong"),
+        pytest.param("ppo", "pong", marks=pytest.mark.slow),
         ("a2c", "breakout"),
         ("a2c", "space_invaders"),
-        ("dqn", "breakout"),
+        pytest.param("dqn", "breakout", marks=pytest.mark.slow),
         ("dqn", "pong"),
-        ("qrdqn", "breakout"),
+        pytest.param("qrdqn", "breakout", marks=pytest.mark.slow),
         ("qrdqn", "space_invaders"),
         ("pqn", "pong"),
     ],
