@@ -51,7 +51,8 @@ def test_a_gpu_recipe_is_its_cpu_recipe_with_more_games_on_cuda(
     base: str, recipe: str, changed: dict[str, int]
 ) -> None:
     cpu, gpu = (
-        OmegaConf.to_container(check_overrides([f"recipe={r}"]), resolve=True) for r in (base, recipe)
+        OmegaConf.to_container(check_overrides([f"recipe={r}"]), resolve=True)
+        for r in (base, recipe)
     )
     assert gpu["hardware"]["device"] == "cuda" and cpu["hardware"]["device"] == "auto"
     assert {k: gpu["algo"][k] for k in changed} == changed
