@@ -25,17 +25,16 @@ from collections.abc import Callable
 from typing import Any
 
 # Kinds of ops, by a word in their name (first match wins; aten::convolution_backward is a
-# convolution, aten::native_layer_norm_backward a LayerNorm).
+# convolution, aten::native_layer_norm_backward a LayerNorm, aten::addmm a linear layer,
+# aten::threshold_backward ReLU's backward, aten::_to_copy a cast).
 OP_KINDS = (
     ("convolution", "convolution"),
     ("layer_norm", "LayerNorm"),
-    ("addmm", "linear"),
     ("mm", "linear"),
     ("linear", "linear"),
     ("threshold", "ReLU"),
     ("relu", "ReLU"),
     ("copy", "casts and copies"),
-    ("to_copy", "casts and copies"),
     ("clone", "casts and copies"),
     ("contiguous", "casts and copies"),
 )

@@ -104,6 +104,24 @@ def test_profile_splits_a_recipes_steps_into_games_acting_and_learning(
     assert "pong_pqn:" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize(
+    ("op", "kind"),
+    [
+        ("aten::convolution_backward", "convolution"),
+        ("aten::mkldnn_convolution", "convolution"),
+        ("aten::native_layer_norm_backward", "LayerNorm"),
+        ("aten::addmm", "linear"),
+        ("aten::threshold_backward", "ReLU"),
+        ("aten::_to_copy", "casts and copies"),
+        ("aten::add_", "other ops"),
+    ],
+)
+def test_profile_names_each_ops_kind_forward_and_backward(op: str, kind: str) -> None:
+    from simple_game.bench.profile import op_kind
+
+    assert op_kind(op) == kind
+
+
 def test_unknown_measurement_is_refused_with_the_allowed_ones(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
