@@ -16,6 +16,7 @@ levers help:
 * **fused Adam**: PyTorch's default Adam on a CPU updates one parameter tensor at a time;
   the fused kernel does the whole step at once (11 ms -> 2 ms per step here). That matters
   most for DQN, which takes an optimizer step every 4 agent steps on a batch of only 32.
+  PQN's RAdam has no fused kernel of its own; it runs on Adam's (:mod:`fused_radam`).
 
 Stable-Baselines3 offers none of these: it has no precision or memory-format option, runs
 every forward pass in plain float32, and builds Adam with PyTorch's per-tensor default.
@@ -25,7 +26,8 @@ converted to channels_last (a storage detail, invisible in ``state_dict``), each
 ``extract_features`` is replaced by a bf16 version on that *instance*, and the
 optimizer's param groups get ``fused=True``. SB3 saves only state dicts, so a saved model is
 a plain SB3 zip that loads and runs in float32 anywhere (the optimizer state remembers
-``fused``, which PyTorch >= 2.8 supports on CPU, CUDA and MPS).
+``fused``, which PyTorch >= 2.8 supports on CPU, CUDA and MPS; a fused RAdam's state is
+RAdam's own).
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import torch as th
+
+from simple_game.model.fused_radam import fuse_radam_step
 
 if TYPE_CHECKING:
     from stable_baselines3.common.base_class import BaseAlgorithm
@@ -187,9 +191,13 @@ def apply_speed_settings(model: BaseAlgorithm, settings: SpeedSettings) -> None:
             group.update(fused=True, foreach=False)
         step = "fused"
     elif settings.fused_optimizer and "foreach" in optimizer.defaults:
-        # No fused kernel (PQN's RAdam): the multi-tensor step is the next best, same maths.
+        # No fused kernel: the multi-tensor step is the next best, same maths. PQN's RAdam
+        # takes it for its warm-up only, then runs on Adam's fused kernel (fused_radam.py).
         for group in optimizer.param_groups:
             group.update(foreach=True)
         step = "multi-tensor"
+        if isinstance(optimizer, th.optim.RAdam):
+            fuse_radam_step(optimizer)
+            step = "fused"
     name = type(optimizer).__name__
     log.info("Network speed settings: %s, %s %s step.", settings.describe(), step, name)
