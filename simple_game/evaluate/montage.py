@@ -157,7 +157,7 @@ def nearest(snapshot: Snapshot, others: list[Snapshot], match: str) -> Snapshot:
 def make_montage(cfg: DictConfig) -> list[Path]:
     """``montage=true`` (and ``compare=``): play, caption and write the montage video."""
     from simple_game.envs.build import EVAL_SEED_OFFSET
-    from simple_game.evaluate.target import load_run_config
+    from simple_game.evaluate.target import load_run_config, run_env
     from simple_game.model.device import configure_threads
     from simple_game.records.video import GameRecorder, video_fps
 
@@ -181,7 +181,7 @@ def make_montage(cfg: DictConfig) -> list[Path]:
         + ("" if other is None else f", beside {other[0]}'s nearest in training {cfg.match}"),
         flush=True,
     )
-    recorder = GameRecorder(stem, video_fps(run_cfg.env.wrapper.frame_skip), bool(cfg.gif))
+    recorder = GameRecorder(stem, video_fps(run_env(run_cfg).wrapper.frame_skip), bool(cfg.gif))
     for snapshot in mine:
         clip = play_clip(snapshot, run_cfg, cfg, seed)
         line = f"  {snapshot.steps:,} steps: {clip.score:+g}"
