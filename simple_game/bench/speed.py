@@ -128,7 +128,13 @@ def trials(args: argparse.Namespace) -> list[tuple[str, str, list[str], bool]]:
             algo = ["algo=dqn", *DQN_BENCH_OVERRIDES] if kind == "dqn" else ["algo=ppo"]
             runs.append((kind, name, [*algo, *(extra or [])], extra is None))
     if "pqn" in args.only:
-        runs += [("pqn", name, ["algo=pqn", *shape], False) for name, shape in pqn_shapes().items()]
+        shapes = pqn_shapes()
+        runs += [("pqn", name, ["algo=pqn", *shape], False) for name, shape in shapes.items()]
+        if args.ablations:  # each lever off in the recipe's shape, the one a learner runs
+            recipe = ["algo=pqn", *next(s for n, s in shapes.items() if PQN_SHAPE_RECIPE in n)]
+            for name, extra in ABLATIONS.items():
+                lever = name.removeprefix("project, ")
+                runs.append(("pqn", f"{PQN_SHAPE_RECIPE}, {lever}", [*recipe, *extra], False))
     return runs
 
 

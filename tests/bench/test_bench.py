@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
@@ -9,6 +10,8 @@ import pytest
 
 from simple_game.bench.__main__ import main
 from simple_game.bench.parity import compare_scores
+from simple_game.bench.setups import ABLATIONS
+from simple_game.bench.speed import trials
 from tests.conftest import TINY_ALGO, as_overrides
 
 
@@ -76,6 +79,22 @@ def test_pqn_bench_times_its_defaults_against_the_recipes_shape(
     assert defaults["median"] > 0 and recipe["median"] > 0
     printed = capsys.readouterr().out
     assert "PQN training" in printed and "x defaults" in printed
+
+
+def test_pqn_ablations_switch_each_lever_off_in_the_recipes_shape() -> None:
+    runs = trials(argparse.Namespace(only=["pqn"], ablations=True))
+    assert [name for _, name, _, _ in runs[:2]] == [
+        "8x128, 4 epochs of 256 (defaults)",
+        "128x32, 2 epochs of 128 (pong_pqn)",
+    ]
+    recipe = runs[1][2]
+    assert "algo.n_envs=128" in recipe
+    for (kind, name, overrides, stock), (lever, off) in zip(
+        runs[2:], ABLATIONS.items(), strict=True
+    ):
+        assert (kind, stock) == ("pqn", False)
+        assert name == f"pong_pqn, {lever.removeprefix('project, ')}"
+        assert overrides == [*recipe, *off]
 
 
 @pytest.mark.slow
