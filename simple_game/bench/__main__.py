@@ -71,7 +71,9 @@ def add_speed_args(parser: argparse.ArgumentParser) -> None:
         "--threads", type=int, default=0, help="torch CPU threads for all set-ups (0: default)"
     )
     parser.add_argument(
-        "--ablations", action="store_true", help="also time each lever switched off (PQN: in the pong_pqn recipe's shape)"
+        "--ablations",
+        action="store_true",
+        help="also time each lever switched off (PQN: in the pong_pqn recipe's shape)",
     )
 
 
