@@ -15,7 +15,7 @@ update differs from Adam's only by two numbers that are the same for every weigh
 RAdam's own state tensors, which the kernel updates in place, so the optimizer saves and
 loads as a plain RAdam. The warm-up steps, and what the kernel cannot express (decoupled
 weight decay, a closure, a differentiable or capturable step, parameters at different step
-counts), go through RAdam's own step.
+counts, weights on a GPU with RAdam's step counts on the CPU), go through RAdam's own step.
 """
 
 from __future__ import annotations
@@ -79,6 +79,8 @@ def _fused_arguments(optimizer: th.optim.RAdam, group: dict[str, Any]) -> dict[s
     ):
         return None  # first step (RAdam creates the state) or complex weights
     steps = [state["step"] for state in states]
+    if any(s.device != p.device for s, p in zip(steps, params, strict=True)):
+        return None  # RAdam keeps its step count on the CPU; the kernel wants it beside the weights
     step = float(steps[0]) + 1  # the step being taken
     beta1, beta2 = group["betas"]
     if any(float(s) + 1 != step for s in steps) or rho(step, beta2) <= RECTIFY_AFTER_RHO:
