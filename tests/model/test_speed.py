@@ -21,7 +21,7 @@ from simple_game.config.preflight import check_overrides
 from simple_game.config.schema import to_run_conf
 from simple_game.envs.build import make_env
 from simple_game.model.build import build_model
-from simple_game.model.speed import cpu_has_native_bf16, resolve_speed_settings
+from simple_game.model.speed import cpu_has_native_bf16, resolve_speed_settings, scale_frames
 
 SPEED_PATHS = [
     ("fp32", "contiguous"),
@@ -93,6 +93,12 @@ def test_bf16_fast_path_sees_the_same_frames_as_sb3() -> None:
     assert fast.dtype == th.float32
     assert th.equal(fast, sb3.float())
     env.close()
+
+
+def test_frames_are_scaled_as_sb3_scales_them_for_every_pixel_value() -> None:
+    pixels = th.arange(256, dtype=th.uint8)
+    sb3 = (pixels.float() / 255.0).to(th.bfloat16)  # SB3's float32 /255, then autocast's cast
+    assert th.equal(scale_frames(pixels, th.bfloat16), sb3)
 
 
 def test_separate_actor_and_critic_extractors_train_in_bf16() -> None:
