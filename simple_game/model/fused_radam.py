@@ -31,17 +31,20 @@ from torch.optim.adam import adam
 RECTIFY_AFTER_RHO = 5.0
 
 
+def rho_inf(beta2: float) -> float:
+    """The degrees of freedom RAdam's second-moment estimate tends to as steps go on."""
+    return 2 / (1 - beta2) - 1
+
+
 def rho(step: float, beta2: float) -> float:
     """RAdam's degrees of freedom of the second-moment estimate after ``step`` updates."""
-    rho_inf = 2 / (1 - beta2) - 1
-    return rho_inf - 2 * step * beta2**step / (1 - beta2**step)
+    return rho_inf(beta2) - 2 * step * beta2**step / (1 - beta2**step)
 
 
 def rectification(step: float, beta2: float) -> float:
     """RAdam's ``r_t``: how much of Adam's adaptive step to take at ``step`` (rho > 5)."""
-    rho_inf = 2 / (1 - beta2) - 1
-    rho_t = rho(step, beta2)
-    return math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+    rho_max, rho_t = rho_inf(beta2), rho(step, beta2)
+    return math.sqrt((rho_t - 4) * (rho_t - 2) * rho_max / ((rho_max - 4) * (rho_max - 2) * rho_t))
 
 
 def fuse_radam_step(optimizer: th.optim.RAdam) -> None:

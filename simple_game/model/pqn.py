@@ -396,7 +396,7 @@ class PQN(BaseAlgorithm):
         losses, q_taken = [], []  # kept on the device: read once per rollout, not per minibatch
         for _ in range(self.n_epochs):
             for batch in th.randperm(len(returns), device=self.device).split(self.batch_size):
-                # obs[batch] with a copy per row: 0.3 ms against 2.3 for 128 frame stacks here
+                # index_select copies whole rows: 0.3 ms for 128 frame stacks, obs[batch] 2.3 here
                 frames = obs.index_select(0, batch)
                 q = self.policy(frames).gather(1, actions[batch, None]).squeeze(1)
                 loss = F.mse_loss(q, returns[batch])  # CleanRL's loss; purejaxql's is half of it
