@@ -25,6 +25,8 @@ from simple_game.records.paths import RunPaths
 if TYPE_CHECKING:
     from omegaconf import DictConfig
 
+    from simple_game.config.schema import EnvConf
+
 CAPTION_HEIGHT = 44
 
 
@@ -83,12 +85,14 @@ def minutes_at(run_dir: Path, steps: int) -> float | None:
     return float(np.interp(steps, xs, ys))
 
 
-def play_clip(snapshot: Snapshot, run_cfg: DictConfig, cfg: DictConfig, seed: int) -> Clip:
-    """One full game of ``snapshot`` from the common start; its first seconds kept."""
+def play_clip(
+    snapshot: Snapshot, run_cfg: DictConfig, env: EnvConf, cfg: DictConfig, seed: int
+) -> Clip:
+    """One full game of ``snapshot`` from the common start, in the run's game ``env``; its
+    first seconds kept."""
     from hydra.utils import get_class
 
     from simple_game.envs.build import make_env
-    from simple_game.evaluate.target import run_env
     from simple_game.model.acting import evaluation_agent
     from simple_game.records.video import screen, video_fps
 
@@ -99,7 +103,6 @@ def play_clip(snapshot: Snapshot, run_cfg: DictConfig, cfg: DictConfig, seed: in
         else float(cfg.epsilon)
     )
     agent, _ = evaluation_agent(model, bool(cfg.deterministic), epsilon, seed)
-    env = run_env(run_cfg)
     venv = make_env(env, n_envs=1, seed=seed, evaluation=True, render_mode="rgb_array")
     keep = int(float(cfg.montage_seconds) * video_fps(env.wrapper.frame_skip))
     frames: list[np.ndarray] = []
@@ -181,15 +184,18 @@ def make_montage(cfg: DictConfig) -> list[Path]:
         + ("" if other is None else f", beside {other[0]}'s nearest in training {cfg.match}"),
         flush=True,
     )
-    recorder = GameRecorder(stem, video_fps(run_env(run_cfg).wrapper.frame_skip), bool(cfg.gif))
+    env = run_env(run_cfg)  # the game's settings, converted once for every clip and the video
+    recorder = GameRecorder(stem, video_fps(env.wrapper.frame_skip), bool(cfg.gif))
     for snapshot in mine:
-        clip = play_clip(snapshot, run_cfg, cfg, seed)
+        clip = play_clip(snapshot, run_cfg, env, cfg, seed)
         line = f"  {snapshot.steps:,} steps: {clip.score:+g}"
         if other is None:
             frames = frames_of(clip, name, len(clip.frames))
         else:
-            other_dir, other_cfg, theirs = other
-            their = play_clip(nearest(snapshot, theirs, str(cfg.match)), other_cfg, cfg, seed)
+            other_dir, other_cfg, their_env, theirs = other
+            their = play_clip(
+                nearest(snapshot, theirs, str(cfg.match)), other_cfg, their_env, cfg, seed
+            )
             length = max(len(clip.frames), len(their.frames))
             left, right = (
                 frames_of(clip, name, length),
@@ -217,9 +223,10 @@ def run_name(run_dir: Path) -> str:
 
 def _other_run(
     cfg: DictConfig, run_cfg: DictConfig
-) -> tuple[Path, DictConfig, list[Snapshot]] | None:
-    """The run of ``compare=``, checked to play the same game."""
-    from simple_game.evaluate.target import load_run_config
+) -> tuple[Path, DictConfig, EnvConf, list[Snapshot]] | None:
+    """The run of ``compare=``, checked to play the same game: its directory, config, game
+    settings and saved models."""
+    from simple_game.evaluate.target import load_run_config, run_env
 
     if cfg.compare is None:
         return None
@@ -231,4 +238,4 @@ def _other_run(
             f"{run_cfg.env.id}; compare two runs of one game",
             key="compare",
         )
-    return other_dir, other_cfg, snapshots(other_dir)
+    return other_dir, other_cfg, run_env(other_cfg), snapshots(other_dir)

@@ -7,6 +7,8 @@ earlier runs name.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import gymnasium as gym
 import numpy as np
 import torch as th
@@ -81,6 +83,8 @@ class SimpleNatureCNN(BaseFeaturesExtractor):
     :param normalized_image: passed to SB3; True if images are already scaled to [0, 1].
     """
 
+    layernorm: ClassVar[bool] = False  # LayerNorm before each ReLU (PQN's network below)
+
     def __init__(
         self,
         observation_space: gym.spaces.Box,
@@ -88,13 +92,13 @@ class SimpleNatureCNN(BaseFeaturesExtractor):
         normalized_image: bool = False,
     ) -> None:
         super().__init__(observation_space, features_dim)
-        self.cnn, self.linear = nature_stack(observation_space, features_dim, layernorm=False)
+        self.cnn, self.linear = nature_stack(observation_space, features_dim, self.layernorm)
 
     def forward(self, observations: th.Tensor) -> th.Tensor:
         return self.linear(self.cnn(observations.contiguous()))
 
 
-class LayerNormNatureCNN(BaseFeaturesExtractor):
+class LayerNormNatureCNN(SimpleNatureCNN):
     """The Nature CNN with a LayerNorm after every layer: PQN's network (Gallici et al. 2024).
 
     Each convolution and the 512-unit layer is followed by LayerNorm, then ReLU. Without a
@@ -110,10 +114,10 @@ class LayerNormNatureCNN(BaseFeaturesExtractor):
     LayerNorm on channels-last maps normalises the channels of each pixel separately; and
     weights start orthogonal with gain sqrt(2), where purejaxql uses he-normal.
 
-    :param observation_space: channel-first image space, shape ``(channels, height, width)``.
-    :param features_dim: size of the output feature vector.
-    :param normalized_image: passed to SB3; True if images are already scaled to [0, 1].
+    Parameters as :class:`SimpleNatureCNN`'s.
     """
+
+    layernorm: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -121,12 +125,8 @@ class LayerNormNatureCNN(BaseFeaturesExtractor):
         features_dim: int = 512,
         normalized_image: bool = False,
     ) -> None:
-        super().__init__(observation_space, features_dim)
-        self.cnn, self.linear = nature_stack(observation_space, features_dim, layernorm=True)
+        super().__init__(observation_space, features_dim, normalized_image)
         for module in self.modules():
             if isinstance(module, (nn.Conv2d, nn.Linear)):
                 nn.init.orthogonal_(module.weight, gain=np.sqrt(2))
                 nn.init.zeros_(module.bias)
-
-    def forward(self, observations: th.Tensor) -> th.Tensor:
-        return self.linear(self.cnn(observations.contiguous()))

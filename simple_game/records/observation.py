@@ -8,9 +8,15 @@ frames, the newest last, each the max of two emulator frames. Looking at them an
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 
 def save_observation_picture(
@@ -30,14 +36,7 @@ def save_observation_picture(
         when = "newest" if age == 0 else f"{age} step{'s' if age > 1 else ''} earlier"
         height, width = observation[i].shape
         ax.set_title(f"input frame {i + 1}: {when}\n{width}x{height} grey", fontsize=9)
-    for ax in axes:
-        ax.set_xticks([])
-        ax.set_yticks([])
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    return path
+    return _save(fig, axes, title, path)
 
 
 def save_saliency_picture(
@@ -58,6 +57,11 @@ def save_saliency_picture(
     fig.colorbar(shown, ax=axes[1], fraction=0.046, pad=0.04)
     axes[2].imshow(observation[-1], cmap="gray", vmin=0, vmax=255, interpolation="nearest")
     axes[2].set_title("the newest input frame (84x84 grey)", fontsize=9)
+    return _save(fig, axes, title, path)
+
+
+def _save(fig: Figure, axes: Iterable[Axes], title: str, path: Path) -> Path:
+    """Pictures, not charts: no ticks; the title above; written to ``path``."""
     for ax in axes:
         ax.set_xticks([])
         ax.set_yticks([])

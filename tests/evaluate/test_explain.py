@@ -111,3 +111,27 @@ def test_a_montage_plays_each_saved_model_in_step_order(tiny_run: Path, tmp_path
         frames = round(clip.duration * clip.fps)
     assert (width, height) == (320, 464)  # the screen at twice its size under its caption
     assert frames == 2 * 30  # 2 seconds at 15 frames a second, per model
+
+
+def test_compare_puts_the_other_runs_nearest_model_beside_each_clip(
+    tiny_run: Path, tmp_path: Path
+) -> None:
+    run = copy_run(tiny_run, tmp_path / "run")
+    other = copy_run(tiny_run, tmp_path / "other")
+    for copy in (run, other):
+        (copy / "final_model.zip").write_bytes((tiny_run / "final_model.zip").read_bytes())
+    args = [f"run={run}", f"compare={other}", "match=steps", "montage=true", "montage_seconds=1"]
+    result = run_cli(args, tmp_path, "simple_game.evaluate")
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = [line for line in result.stdout.splitlines() if " steps of the other: " in line]
+    # each of this run's models is matched with the other's at the same step count
+    assert [line.split()[0] for line in lines] == ["128", "256"]
+    assert all(line.split(";")[1].split()[0] == line.split()[0] for line in lines)
+    video = run / "videos" / f"versus_{other.parent.name}_{other.name}.mp4"
+    from moviepy import VideoFileClip
+
+    with VideoFileClip(str(video)) as clip:
+        width, height = clip.size
+        frames = round(clip.duration * clip.fps)
+    assert (width, height) == (320 + 8 + 320, 464)  # two clips and the gap between them
+    assert frames == 2 * 15  # 1 second at 15 frames a second, per pair of models
