@@ -94,8 +94,7 @@ def test_an_explained_evaluation_writes_its_video_rows_and_saliency_picture(
 
 
 def test_a_montage_plays_each_saved_model_in_step_order(tiny_run: Path, tmp_path: Path) -> None:
-    run = copy_run(tiny_run, tmp_path / "run")
-    (run / "final_model.zip").write_bytes((tiny_run / "final_model.zip").read_bytes())
+    run = montage_copy(tiny_run, tmp_path / "run")
     result = run_cli([f"run={run}", "montage=true", "montage_seconds=2"], tmp_path,
                      "simple_game.evaluate")  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
@@ -103,12 +102,7 @@ def test_a_montage_plays_each_saved_model_in_step_order(tiny_run: Path, tmp_path
         line for line in result.stdout.splitlines() if line.startswith("  ") and " steps: " in line
     ]
     assert [int(line.split()[0].replace(",", "")) for line in lines] == [128, 256]
-    video = run / "videos" / "montage.mp4"
-    from moviepy import VideoFileClip
-
-    with VideoFileClip(str(video)) as clip:
-        width, height = clip.size
-        frames = round(clip.duration * clip.fps)
+    width, height, frames = video_size(run / "videos" / "montage.mp4")
     assert (width, height) == (320, 464)  # the screen at twice its size under its caption
     assert frames == 2 * 30  # 2 seconds at 15 frames a second, per model
 
@@ -116,10 +110,8 @@ def test_a_montage_plays_each_saved_model_in_step_order(tiny_run: Path, tmp_path
 def test_compare_puts_the_other_runs_nearest_model_beside_each_clip(
     tiny_run: Path, tmp_path: Path
 ) -> None:
-    run = copy_run(tiny_run, tmp_path / "run")
-    other = copy_run(tiny_run, tmp_path / "other")
-    for copy in (run, other):
-        (copy / "final_model.zip").write_bytes((tiny_run / "final_model.zip").read_bytes())
+    run = montage_copy(tiny_run, tmp_path / "run")
+    other = montage_copy(tiny_run, tmp_path / "other")
     args = [f"run={run}", f"compare={other}", "match=steps", "montage=true", "montage_seconds=1"]
     result = run_cli(args, tmp_path, "simple_game.evaluate")
     assert result.returncode == 0, result.stderr[-2000:]
@@ -127,11 +119,24 @@ def test_compare_puts_the_other_runs_nearest_model_beside_each_clip(
     # each of this run's models is matched with the other's at the same step count
     assert [line.split()[0] for line in lines] == ["128", "256"]
     assert all(line.split(";")[1].split()[0] == line.split()[0] for line in lines)
-    video = run / "videos" / f"versus_{other.parent.name}_{other.name}.mp4"
+    width, height, frames = video_size(
+        run / "videos" / f"versus_{other.parent.name}_{other.name}.mp4"
+    )
+    assert (width, height) == (320 + 8 + 320, 464)  # two clips and the gap between them
+    assert frames == 2 * 15  # 1 second at 15 frames a second, per pair of models
+
+
+def video_size(video: Path) -> tuple[int, int, int]:
+    """A video's width, height and number of frames, as a player reads them."""
     from moviepy import VideoFileClip
 
     with VideoFileClip(str(video)) as clip:
         width, height = clip.size
-        frames = round(clip.duration * clip.fps)
-    assert (width, height) == (320 + 8 + 320, 464)  # two clips and the gap between them
-    assert frames == 2 * 15  # 1 second at 15 frames a second, per pair of models
+        return width, height, round(clip.duration * clip.fps)
+
+
+def montage_copy(run_dir: Path, dest: Path) -> Path:
+    """A copy of a run with its checkpoints and final model: the models a montage plays."""
+    copy = copy_run(run_dir, dest)
+    (copy / "final_model.zip").write_bytes((run_dir / "final_model.zip").read_bytes())
+    return copy
