@@ -245,10 +245,21 @@ def check_collapse(facts: RunFacts) -> Iterator[Finding]:
             f"{best.steps:,} steps: more than half of what it had gained on random play lost",
             "late updates undo what was learned: a learning rate that stays high, too many "
             "epochs per rollout, or (Q-learners) values drifting",
-            "best_model.zip keeps the peak (evaluate uses it); next time a learning rate that "
-            "decays to 0 (algo.learning_rate.end=0) or a smaller algo.learning_rate.start",
+            f"best_model.zip keeps the peak (evaluate uses it); next time {_smaller_rate(facts)}",
             "scores-fall-after-a-peak",
         )
+
+
+def _smaller_rate(facts: RunFacts) -> str:
+    """The key that lowers this run's learning rate: PPO's and PQN's is a schedule."""
+    from omegaconf import OmegaConf
+
+    if OmegaConf.is_dict(facts.config.algo.learning_rate):
+        return (
+            "a smaller algo.learning_rate.start, decaying to 0 "
+            "(algo.learning_rate.end=0, their default)"
+        )
+    return "a smaller algo.learning_rate (constant in this algorithm)"
 
 
 def check_eval_vs_training(facts: RunFacts) -> Iterator[Finding]:

@@ -48,7 +48,7 @@ class Evaluation:
 
 
 def all_cut_at_cap(frames: Sequence[float], cap: int) -> bool:
-    """Whether every game ran into the frame cap (within a frame skip): the emulator ended
+    """Whether every game ran into the frame cap (within 1% of it): the emulator ended
     them, nobody won or lost them."""
     return bool(cap) and len(frames) > 0 and all(f >= 0.99 * cap for f in frames)
 

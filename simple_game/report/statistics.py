@@ -16,11 +16,11 @@ what this module computes:
   run of one set-up beats a run of another. "By how much" depends on the game's scale;
   "how often" does not.
 
-Why written here rather than imported: ``rliable`` (the paper's library) pins ``arch<8``,
-which brings pandas, statsmodels and seaborn; ``scipy.stats.bootstrap`` interpolates its
-percentiles, which turns the +infinity of a run that never reached its target into NaN.
-The percentile bootstrap is a dozen lines of numpy that handle +infinity by sorting it last
-(docs/decisions.md).
+Why written here rather than imported: ``rliable`` (the paper's library) requires ``arch``
+(which brings pandas, statsmodels and scipy), seaborn and absl-py; ``scipy.stats.bootstrap``
+interpolates its percentiles, which turns the +infinity of a run that never reached its
+target into NaN. The percentile bootstrap is a dozen lines of numpy that handle +infinity by
+sorting it last (docs/decisions.md).
 
 Everything is deterministic: each interval draws its resamples from a fresh generator with a
 fixed seed, so the same runs give the same numbers, byte for byte, whatever else is computed.

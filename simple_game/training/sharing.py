@@ -4,8 +4,8 @@ torch computes each layer with a team of OpenMP threads, one per core by default
 team waits at a barrier until all its threads are done. Two trainings on a 2-core machine
 make four such threads for two cores: at each of the thousands of small operations per
 second, one thread waits for a partner the OS has paused, and both runs crawl. Measured here
-(PPO Pong, docs/performance.md): one run alone 1,048 steps/s; two at once with two threads
-each 32 steps/s each; two at once with one thread each 600 steps/s each.
+(PPO Pong, docs/performance.md, a 2-core EPYC): one run alone 1,136 steps/s; two at once with
+two threads each 29.6 steps/s each; two at once sharing the cores 582 and 621.
 
 So a training with ``hardware.torch_threads=0`` (the default) registers itself in a folder
 shared by the user's trainings, counts the live ones every few seconds, and gives torch

@@ -278,6 +278,10 @@ def test_a_lasting_fall_after_a_peak_is_warned_and_a_dip_is_not(tmp_path: Path) 
     run = make_run(tmp_path, "env=pong", evaluations=evals, summary=summary)
     fell = finding(run, "scores fell after a peak")
     assert fell is not None and fell.level == WARNING and "18.0 at 400,000 steps" in fell.evidence
+    assert "algo.learning_rate.start" in fell.fix  # PPO's rate is a schedule
+    run = make_run(tmp_path / "dqn", "algo=dqn", "env=pong", evaluations=evals, summary=summary)
+    fell = finding(run, "scores fell after a peak")
+    assert fell is not None and "a smaller algo.learning_rate (constant" in fell.fix
     # pong_pqn seed 2: two low evaluations after a peak, then its best: no alarm
     dip = [-20.0, 17.8, -7.0, -9.5, 20.4]
     evals = [evaluation(100_000 * (i + 1), [s - 1, s + 1] * 4) for i, s in enumerate(dip)]
