@@ -1,17 +1,20 @@
 """Build the vectorised Atari environments a run trains and evaluates on.
 
-The pipeline is SB3's standard one (``make_atari_env``): ALE game -> Monitor -> AtariWrapper
-(no-op reset, frame skip + max-pool, life loss, fire reset, 84x84 grayscale, reward clipping)
--> VecFrameStack -> VecTransposeImage (channel-first for torch).
+With ``env.backend=sb3`` the pipeline is SB3's standard one (``make_atari_env``): ALE game ->
+Monitor -> AtariWrapper (no-op reset, frame skip + max-pool, life loss, fire reset, 84x84
+grayscale, reward clipping) -> VecFrameStack -> VecTransposeImage (channel-first for torch).
+The default ``ale_vector`` backend does the same steps, up to the frame stack, in ale-py's C++
+env (envs/ale_vector.py).
 
 Two details keep the numbers honest:
 
 * ``Monitor`` sits *inside* the AtariWrapper, so ``info["episode"]`` and ``evaluate_policy``
   see the full game and its real score, even when training ends episodes at each lost life
   and clips rewards to their sign.
-* The emulator always runs with ``frameskip=1`` and explicit sticky actions, because the
-  AtariWrapper does the frame skipping. ``ALE/<Game>-v5`` ids would otherwise skip 4 frames
-  themselves, and the agent would act every 16 frames, silently.
+* With ``env.backend=sb3`` the emulator runs with ``frameskip=1`` and explicit sticky actions,
+  because the AtariWrapper does the frame skipping (``ale_vector`` skips frames in C++).
+  ``ALE/<Game>-v5`` ids would otherwise skip 4 frames themselves, and the agent would act
+  every 16 frames, silently.
 
 Nothing imports this module before a run starts: it loads SB3, gymnasium and ale-py, which
 ``python -m simple_game --help`` must not (see docs/decisions.md).

@@ -80,7 +80,8 @@ class SimpleNatureCNN(BaseFeaturesExtractor):
 
     :param observation_space: channel-first image space, shape ``(channels, height, width)``.
     :param features_dim: size of the output feature vector.
-    :param normalized_image: passed to SB3; True if images are already scaled to [0, 1].
+    :param normalized_image: accepted so the signature matches SB3's ``NatureCNN``; unused (no
+        image-space check is made).
     """
 
     layernorm: ClassVar[bool] = False  # LayerNorm before each ReLU (PQN's network below)

@@ -4,12 +4,13 @@ Understanding Atari Agents", ICML).
 Blur a small patch of what the network sees and measure how much its output changes. A patch
 whose blurring moves the Q-values (or the policy) a lot holds something the agent uses; a patch
 it ignores changes nothing. Following the paper: the patch is a Gaussian mask (sigma 5 pixels
-of the 84x84 observation) through which the frames are replaced by a blurred copy (sigma 3),
-in every stacked frame at once; the change is half the squared distance between the outputs,
-0.5 ||L(I) - L(I')||^2, with L the Q-values of a Q-learner or the log-probabilities of an
-actor-critic's policy; a patch is centred every 5 pixels (17 x 17 = 289 copies of the
-observation per frame, one batch through the network), and the map is interpolated between
-the centres.
+of the 84x84 observation) through which the frames are replaced by a blurred copy (sigma 3);
+the change is half the squared distance between the outputs, 0.5 ||L(I) - L(I')||^2; a patch
+is centred every 5 pixels (17 x 17 = 289 perturbed copies per frame, sent through the network
+in batches of ``BATCH``), and the map is interpolated between the centres. Adapted here: every
+stacked frame is blurred at once (the paper's agent saw one frame at a time, with an LSTM),
+and L is the Q-values of a Q-learner or the log-probabilities of an actor-critic's policy
+(the paper used the policy's logits, before the softmax).
 
 What it cannot prove: a bright patch says the output *depends* on that region under this
 particular perturbation, not *why*, nor that the agent "attends" to it as a person would;
@@ -99,5 +100,5 @@ def network_score(model: BaseAlgorithm) -> Score:
 
 
 def patches(height: int = 84, width: int = 84, stride: int = STRIDE) -> int:
-    """Perturbed copies per frame: the forward passes one saliency map costs."""
+    """Perturbed copies per frame: the observations the network scores for one map."""
     return len(centres(height, stride)) * len(centres(width, stride))

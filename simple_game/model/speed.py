@@ -1,6 +1,7 @@
 """Make the network of an SB3 model faster without changing what it learns or how it saves.
 
-On a CPU, PPO and DQN spend most of their time in the convolutions of the Nature CNN (with
+On a CPU, PPO and DQN spend most of their time in the Nature CNN's forward and backward passes,
+the convolutions its largest single cost (about a third of a PPO step; docs/performance.md) (with
 the default ``ale_vector`` env backend, the games take a quarter to a third of a PPO run). Three
 levers help:
 
