@@ -49,6 +49,26 @@ class Clip:
     steps: int  # the whole game's agent steps
 
 
+@dataclass(frozen=True)
+class Watched:
+    """A run whose saved models the montage plays: its directory, config, game settings
+    (converted once for all its clips), caption name and models."""
+
+    path: Path
+    cfg: DictConfig
+    env: EnvConf
+    name: str
+    snapshots: list[Snapshot]
+
+
+def watched(run_dir: Path) -> Watched:
+    """Read a run for the montage (its models refused if fewer than two)."""
+    from simple_game.evaluate.target import load_run_config, run_env
+
+    run_cfg = load_run_config(run_dir)
+    return Watched(run_dir, run_cfg, run_env(run_cfg), run_name(run_dir), snapshots(run_dir))
+
+
 def snapshots(run_dir: Path) -> list[Snapshot]:
     """The run's periodic checkpoints and its final model, in step order; a run with fewer
     than two is refused (a montage of one model shows nothing change)."""
@@ -160,7 +180,6 @@ def nearest(snapshot: Snapshot, others: list[Snapshot], match: str) -> Snapshot:
 def make_montage(cfg: DictConfig) -> list[Path]:
     """``montage=true`` (and ``compare=``): play, caption and write the montage video."""
     from simple_game.envs.build import EVAL_SEED_OFFSET
-    from simple_game.evaluate.target import load_run_config, run_env
     from simple_game.model.device import configure_threads
     from simple_game.records.video import GameRecorder, video_fps
 
@@ -168,39 +187,30 @@ def make_montage(cfg: DictConfig) -> list[Path]:
         raise UserError(
             "montage=true: name the run whose models to show (run=<run dir>)", key="run"
         )
-    run_dir = Path(str(cfg.run))
-    run_cfg = load_run_config(run_dir)
-    mine = snapshots(run_dir)
+    mine = watched(Path(str(cfg.run)))
     configure_threads(1)  # one game at a time: more threads only synchronise (see prepare)
-    other = _other_run(cfg, run_cfg)
-    seed = int(cfg.seed) if cfg.seed is not None else int(run_cfg.seed) + EVAL_SEED_OFFSET
-    name = run_name(run_dir)
-    stem = RunPaths(run_dir).videos / (
-        "montage" if other is None else f"versus_{other[0].parent.name}_{other[0].name}"
+    other = _other_run(cfg, mine)
+    seed = int(cfg.seed) if cfg.seed is not None else int(mine.cfg.seed) + EVAL_SEED_OFFSET
+    stem = RunPaths(mine.path).videos / (
+        "montage" if other is None else f"versus_{other.path.parent.name}_{other.path.name}"
     )
     print(
-        f"Watch it learn: {len(mine)} models of {run_dir}, one full game each from the same start "
-        f"(seed {seed}), the first {float(cfg.montage_seconds):g} s of each"
-        + ("" if other is None else f", beside {other[0]}'s nearest in training {cfg.match}"),
+        f"Watch it learn: {len(mine.snapshots)} models of {mine.path}, one full game each from "
+        f"the same start (seed {seed}), the first {float(cfg.montage_seconds):g} s of each"
+        + ("" if other is None else f", beside {other.path}'s nearest in training {cfg.match}"),
         flush=True,
     )
-    env = run_env(run_cfg)  # the game's settings, converted once for every clip and the video
-    recorder = GameRecorder(stem, video_fps(env.wrapper.frame_skip), bool(cfg.gif))
-    for snapshot in mine:
-        clip = play_clip(snapshot, run_cfg, env, cfg, seed)
+    recorder = GameRecorder(stem, video_fps(mine.env.wrapper.frame_skip), bool(cfg.gif))
+    for snapshot in mine.snapshots:
+        clip = play_clip(snapshot, mine.cfg, mine.env, cfg, seed)
         line = f"  {snapshot.steps:,} steps: {clip.score:+g}"
         if other is None:
-            frames = frames_of(clip, name, len(clip.frames))
+            frames = frames_of(clip, mine.name, len(clip.frames))
         else:
-            other_dir, other_cfg, their_env, theirs = other
-            their = play_clip(
-                nearest(snapshot, theirs, str(cfg.match)), other_cfg, their_env, cfg, seed
-            )
+            match = nearest(snapshot, other.snapshots, str(cfg.match))
+            their = play_clip(match, other.cfg, other.env, cfg, seed)
             length = max(len(clip.frames), len(their.frames))
-            left, right = (
-                frames_of(clip, name, length),
-                frames_of(their, run_name(other_dir), length),
-            )
+            left, right = frames_of(clip, mine.name, length), frames_of(their, other.name, length)
             gap = np.zeros((left[0].shape[0], 8, 3), dtype=np.uint8)
             frames = [np.hstack([a, gap, b]) for a, b in zip(left, right, strict=True)]
             line += f"; {their.snapshot.steps:,} steps of the other: {their.score:+g}"
@@ -221,21 +231,18 @@ def run_name(run_dir: Path) -> str:
     return f"{summary.algo or run_dir.parent.name}{seed}"
 
 
-def _other_run(
-    cfg: DictConfig, run_cfg: DictConfig
-) -> tuple[Path, DictConfig, EnvConf, list[Snapshot]] | None:
-    """The run of ``compare=``, checked to play the same game: its directory, config, game
-    settings and saved models."""
-    from simple_game.evaluate.target import load_run_config, run_env
+def _other_run(cfg: DictConfig, mine: Watched) -> Watched | None:
+    """The run of ``compare=``, checked to play the same game."""
+    from simple_game.evaluate.target import load_run_config
 
     if cfg.compare is None:
         return None
     other_dir = Path(str(cfg.compare))
-    other_cfg = load_run_config(other_dir)
-    if other_cfg.env.id != run_cfg.env.id:
+    other_id = load_run_config(other_dir).env.id
+    if other_id != mine.cfg.env.id:
         raise UserError(
-            f"compare={other_dir}: it played {other_cfg.env.id}, run={cfg.run} played "
-            f"{run_cfg.env.id}; compare two runs of one game",
+            f"compare={other_dir}: it played {other_id}, run={cfg.run} played "
+            f"{mine.cfg.env.id}; compare two runs of one game",
             key="compare",
         )
-    return other_dir, other_cfg, run_env(other_cfg), snapshots(other_dir)
+    return watched(other_dir)
