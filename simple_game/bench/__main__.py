@@ -20,7 +20,8 @@ Measurements, each in its own module:
 * where an agent step's time goes (:mod:`.profile`): the games, acting, and learning's forward,
   backward and optimizer by kind of layer, for a recipe's shape (``--profile <recipe>,...``).
 
-Results go to the console and a JSON file. docs/performance.md has the measured numbers.
+Results go to the console and a JSON file (the report's timing, ``--report-runs``, only to the
+console). docs/performance.md has the measured numbers.
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ CASES = [
         "algo=ppo", "env=breakout", "train.total_timesteps=100000",
         "algo.learning_rate.start=0.01", "algo.learning_rate.end=0.01"],
         {"no better than random play", "the value function predicts no better than a constant"}),
-    Case("bold updates: 10 epochs at twice the learning rate, no entropy bonus", [
+    Case("bold updates: 10 epochs at 20x the learning rate, no entropy bonus", [
         "algo=ppo", "env=breakout", "train.total_timesteps=100000", "algo.ent_coef=0",
         "algo.learning_rate.start=0.005", "algo.n_epochs=10"],
         {"PPO updates move the policy too far"}),

@@ -3,10 +3,11 @@ directories.
 
 The report runs at the end of every training run, so it has to stay fast as runs pile
 up: the target is under 5 s for 1,000 run directories on a 2-core machine. The synthetic
-directories hold what real ones hold: the .hydra/ files, a summary.json in every status,
-100 evaluations of 5 games each (a 10M-step run evaluated every 100k steps), progress.csv,
-train.log, TensorBoard events, checkpoints; a third are jobs of 10-job sweeps, and a few
-are broken (no summary.json, truncated JSON). Nothing is trained.
+directories hold what real ones hold: the .hydra/ files, a summary.json (completed, running,
+failed or interrupted), mostly 100 evaluations of 5 games each (a 10M-step run evaluated
+every 100k steps), progress.csv, train.log, TensorBoard events, checkpoints; about four in
+five are jobs of 10-job sweeps (a sweep is drawn 3 times in 10, and holds 10 runs), and a
+few are broken (no summary.json, truncated JSON). Nothing is trained.
 """
 
 from __future__ import annotations

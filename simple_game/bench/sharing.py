@@ -1,11 +1,12 @@
 """Two trainings at once: does each keep a fair share of the machine?
 
-``python -m simple_game.bench --only share`` times the same short PPO run (no evaluation,
-no checkpoints) three ways, each run a separate ``python -m simple_game`` process as a
-learner would start it: alone; two started together with the default threads
-(``hardware.torch_threads=0``: the runs share the cores, :mod:`simple_game.training.sharing`);
-and two started together with every core each (``hardware.torch_threads=<cores>``, which was
-the default before). Reported: each run's steps/s and its share of the solo speed.
+``python -m simple_game.bench --only share`` times a short PPO run (no evaluation, no
+checkpoints) three ways (the all-cores pair a quarter as long: it crawls), each run a
+separate ``python -m simple_game`` process as a learner would start it: alone; two started
+together with the default threads (``hardware.torch_threads=0``: the runs share the cores,
+:mod:`simple_game.training.sharing`); and two started together with every core each
+(``hardware.torch_threads=<cores>``, which was the default before). Reported: each run's
+steps/s, and each pair's mean share of the solo speed.
 """
 
 from __future__ import annotations

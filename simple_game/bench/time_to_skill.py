@@ -3,8 +3,9 @@
 ``python -m simple_game.bench --time-to-skill pong_pqn --seeds 0,1,2`` trains the recipe once
 per seed, one run after another (two at once would share the cores and measure something
 else), each with ``python -m simple_game recipe=<recipe> seed=<s>`` exactly as a learner
-would type it. A run stops when an evaluation's mean reaches ``train.target_score`` or when
-``train.max_minutes`` pass (both set by the recipe). The runs land in
+would type it. A run stops when an evaluation's mean reaches ``train.target_score``, when
+``train.max_minutes`` pass (both set by the recipe) or at ``train.total_timesteps``,
+whichever comes first. The runs land in
 ``runs/reference/<recipe>/seed<s>/``; each one's evaluations.jsonl holds the whole curve, with
 the training minutes at each evaluation (evaluation time included, start-up not).
 
@@ -113,7 +114,8 @@ def time_to_skill(
         "max_minutes": cfg.train.max_minutes,
         "seeds": results,
         "reached": f"{len(reached)} of {len(results)}",
-        "median_minutes_to_target": statistics.median(reached) if reached else None,
+        # among the seeds that reached it (experiments.md counts a miss as never instead)
+        "median_minutes_among_reached": statistics.median(reached) if reached else None,
     }
     if save_to is not None:
         save_to.mkdir(parents=True, exist_ok=True)
