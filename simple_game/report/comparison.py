@@ -4,7 +4,8 @@ Three questions a learner asks of a set-up, each answered over its runs (one per
 
 - how well does it end? the **final score**, the run's last evaluation: once a run stops at
   its target, the final model plays fresh games that did not decide the stop, so the lucky
-  evaluation that crossed the target does not inflate it;
+  evaluation that crossed the target does not inflate it (older runs, marked † in the page,
+  replayed its games: their final score is that evaluation);
 - how fast does it get there? **minutes** and **agent steps to the target**, from the first
   evaluation that averaged the run's ``train.target_score``;
 - does it beat another set-up? the **probability of improvement** on both.

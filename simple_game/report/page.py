@@ -59,12 +59,14 @@ otherwise).
 The comparison takes each set-up's **finished** runs (they reached their target score,
 their time limit or their budget) and compares the set-ups with 3 or more; fewer are listed
 as too few for an interval. **Final** is each run's last evaluation: the final model on
-fresh games, not the lucky evaluation that crossed the target. **Minutes** and **steps to
-the target** are when an evaluation first averaged the run's `train.target_score` (minutes
-on the machine that trained it). A run that finished without reaching it counts as never
-(∞); a statistic its middle runs make ∞ reads "> x", x being the statistic with those runs
-counted where they stopped. Each **IQM** and **median** has its **95% bootstrap confidence
-interval** in brackets: the range the statistic takes when the runs are re-drawn at random.
+games no periodic evaluation played, not the lucky evaluation that crossed the target (†:
+an older run whose final evaluation replayed its last periodic one's games). **Minutes**
+and **steps to the target** are when an evaluation first averaged the run's
+`train.target_score` (minutes on the machine that trained it). A run that finished without
+reaching it counts as never (∞); a statistic its middle runs make ∞ reads "> x", x being
+the statistic with those runs counted where they stopped. Each **IQM** and **median** has
+its **95% bootstrap confidence interval** in brackets: the middle 95% of the values the
+statistic takes when the runs are re-drawn at random, thousands of times.
 With 3 runs it is just their range, narrower than the truth; more seeds make it honest. The
 **probability of improvement** is the chance that a run of set-up A beats a run of set-up B
 (every run against every run, a tie counting half): 50% means neither is better, and
@@ -74,8 +76,8 @@ evaluation, says nothing about the next seed
 ([lesson 10](docs/lessons/10-honest-evaluation.md)).
 
 The table has one row per run, newest first: **Hyperparameters** are the overrides typed
-at launch that change learning (anything else is the algorithm's default from
-`conf/algo/`); **Final** is the last evaluation (of
+at launch that change learning (anything else is the default in `conf/`, or the recipe's
+value when a `recipe=` is listed); **Final** is the last evaluation (of
 the final model once the run completed), **Best** the best evaluation seen, both as
 mean ± standard deviation over games; **Human** is the human-normalised final score
 (0% = random play, 100% = human level), comparable across games. **Status** is
@@ -191,7 +193,7 @@ def _game_section(game: str, runs: list[Run], plot: str | None) -> str:
             _steps(run),
             _duration(run.wall_time_s),
             "" if run.steps_per_s is None else f"{run.steps_per_s:,.0f}",
-            _score(run.final),
+            _score(run.final) + (" †" if run.final_replayed else ""),
             _score(run.best),
             _human(run),
             _status(run),
@@ -200,7 +202,14 @@ def _game_section(game: str, runs: list[Run], plot: str | None) -> str:
         ]
         for run in sorted(runs, key=lambda r: (r.started, r.path), reverse=True)
     ]
-    return "".join(lines) + "\n" + table(header, rows)
+    footnote = (
+        "\n† Its final evaluation replayed the games of its last periodic one (same model, same "
+        "starts: a run recorded before final evaluations were played on other games), so its "
+        "Final is that evaluation, not a fresh one.\n"
+        if any(run.final_replayed for run in runs)
+        else ""
+    )
+    return "".join(lines) + "\n" + table(header, rows) + footnote
 
 
 def _sweep_section(sweep: Sweep) -> str:

@@ -109,6 +109,7 @@ class Run:
     ended_by: str | None = None  # how it ended: a key of records.run_summary.ENDINGS
     target_score: float | None = None  # train.target_score of its config (None: no target)
     reached: CurvePoint | None = None  # the first evaluation whose mean reached the target
+    final_replayed: bool = False  # its final evaluation replayed the previous one's games
 
     @property
     def hyperparameters(self) -> list[str]:
@@ -211,6 +212,7 @@ def read_run(root: Path, run_dir: Path, now: datetime) -> Run:
         ended_by=known.ending(now),
         target_score=target,
         reached=_reached(lines, target),
+        final_replayed=_final_replayed(lines),
     )
 
 
@@ -314,6 +316,25 @@ def _reached(lines: list[Evaluation], target: float | None) -> CurvePoint | None
         return None
     hit = next((e for e in lines if e.mean_reward >= target), None)
     return None if hit is None else CurvePoint(hit.timesteps, hit.minutes, hit.mean_reward)
+
+
+def _final_replayed(lines: list[Evaluation]) -> bool:
+    """Whether the last evaluation replayed the games of the one before it, at the same step.
+
+    Runs recorded before evaluations kept their seed played the final evaluation from the
+    periodic evaluations' starts: a run stopped at its target then played the crossing
+    evaluation's games again, move for move (pong_pqn seeds 0-2, breakout_pqn seed 0). Its
+    Final is that evaluation, not a fresh one. Newer runs record a different seed for it.
+    """
+    if len(lines) < 2:
+        return False
+    last, before = lines[-1], lines[-2]
+    return (
+        last.seed is None
+        and last.timesteps == before.timesteps
+        and bool(last.episode_rewards)
+        and last.episode_rewards == before.episode_rewards
+    )
 
 
 def _final_score(summary: RunSummary, history: History) -> Score | None:

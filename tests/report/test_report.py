@@ -533,6 +533,24 @@ def test_a_run_knows_its_target_and_when_it_first_reached_it(tmp_path: Path) -> 
     assert run.reached == CurvePoint(1000, 1.0, 18.5)  # not the pooled point (16.75)
 
 
+def test_a_final_evaluation_that_replayed_the_crossing_games_is_marked(tmp_path: Path) -> None:
+    # pong_pqn seed 0's last two lines: the model that crossed the target, the same 8 games
+    # again (no seed recorded). A newer run's final evaluation records its own seed.
+    games = [20.0, 20.0, 19.0, 16.0]
+    crossing = {"timesteps": 1000, "mean_reward": 18.75, "episode_rewards": games}
+    old = [{"timesteps": 500, "mean_reward": 2.0}, crossing, crossing]
+    new = [{**crossing, "seed": 10003}, {**crossing, "seed": 10011, "episode_rewards": games[::-1]}]
+    for name, lines in (("old", old), ("new", new)):
+        make_run(tmp_path, name, summary(eval_mean_reward=18.75),
+                 "\n".join(json.dumps(e) for e in lines))  # fmt: skip
+    assert read_run(tmp_path, tmp_path / "runs" / "ppo_pong" / "old", NOW).final_replayed
+    assert not read_run(tmp_path, tmp_path / "runs" / "ppo_pong" / "new", NOW).final_replayed
+    write_report(tmp_path, now=NOW)
+    page = page_text(tmp_path)
+    assert "18.8 ± 1.0 †" in row_of(page, "old") and "†" not in row_of(page, "new")
+    assert "† Its final evaluation replayed the games of its last periodic one" in page
+
+
 def test_the_page_compares_set_ups_with_three_finished_runs(tmp_path: Path) -> None:
     for seed in range(3):
         lines = eval_line(500, -10.0 + seed) + eval_line(1000, 1.0 * seed)
