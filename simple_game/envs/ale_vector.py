@@ -47,9 +47,11 @@ not available: record videos from an ``env.backend=sb3`` env.
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import gymnasium as gym
 import numpy as np
@@ -66,6 +68,7 @@ from simple_game.envs.games import rom_name
 from simple_game.envs.settings import EnvSettings
 
 NOOP, FIRE = 0, 1  # action indices in the minimal action set of every game with FIRE
+T = TypeVar("T")
 
 
 class AleVectorVecEnv(VecEnv):
@@ -122,10 +125,12 @@ class AleVectorVecEnv(VecEnv):
         self._game_start = np.zeros(n_envs, dtype=np.int64)
 
     def reset(self) -> VecEnvObs:
-        frames = []
-        for i, game in enumerate(self._games):
+        def reset_game(i: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
             seed = self._seeds[i]
-            obs, info = game.reset(seed=None if seed is None else np.array([seed]))
+            return self._games[i].reset(seed=None if seed is None else np.array([seed]))
+
+        frames = []
+        for i, (obs, info) in enumerate(on_every_core(reset_game, range(self.num_envs))):
             self._returns[i] = 0.0
             self._game_start[i] = _game_start(info)
             frames.append(self._restart(i, self._after_reset, obs))
@@ -234,6 +239,18 @@ class AleVectorVecEnv(VecEnv):
         if indices is None:
             return range(self.num_envs)
         return [indices] if isinstance(indices, int) else indices
+
+
+def on_every_core(work: Callable[[int], T], items: range) -> list[T]:
+    """``[work(i) for i in items]``, spread over the cores, in order.
+
+    A seeded reset loads the game's ROM again, about 88 ms of C++ per game: 22 s for 256 games
+    one after another. ale-py releases the GIL there, so threads reset the games side by side
+    (measured on 2 cores: 64 resets 5.7 s in turn, 2.9 s on 2 threads). Building an env holds
+    the GIL (no gain measured), so the games are built in turn.
+    """
+    with ThreadPoolExecutor(max_workers=min(len(items), os.cpu_count() or 1) or 1) as pool:
+        return list(pool.map(work, items))
 
 
 def _game_start(info: dict[str, np.ndarray]) -> int:
