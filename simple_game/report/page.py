@@ -145,15 +145,16 @@ def render(
 
 
 def _overview(games: list[str], runs: list[Run]) -> str:
-    rows = []
+    rows, bests = [], []
     for game in games:
         mine = [r for r in runs if r.game == game]
         best = _best_run(mine)
+        bests += [best] if best else []
         rows.append(
             [
                 _title(game),
                 str(len(mine)),
-                _score(best.final) if best else "",
+                _final(best) if best else "",
                 _steps(best) if best else "",
                 _duration(best.wall_time_s) if best else "",
                 _human(best) if best else "",
@@ -166,7 +167,7 @@ def _overview(games: list[str], runs: list[Run]) -> str:
         "equal scores. Counted: the runs that reached their target score, and those that "
         "trained at least half as many steps as the game's longest (a short run's lucky score "
         "does not count). One run is one seed: each game's section compares set-ups across "
-        "their seeds.\n\n" + table(header, rows)
+        "their seeds.\n\n" + table(header, rows) + _replayed_footnote(bests)
     )
 
 
@@ -193,7 +194,7 @@ def _game_section(game: str, runs: list[Run], plot: str | None) -> str:
             _steps(run),
             _duration(run.wall_time_s),
             "" if run.steps_per_s is None else f"{run.steps_per_s:,.0f}",
-            _score(run.final) + (" †" if run.final_replayed else ""),
+            _final(run),
             _score(run.best),
             _human(run),
             _status(run),
@@ -202,14 +203,7 @@ def _game_section(game: str, runs: list[Run], plot: str | None) -> str:
         ]
         for run in sorted(runs, key=lambda r: (r.started, r.path), reverse=True)
     ]
-    footnote = (
-        "\n† Its final evaluation replayed the games of its last periodic one (same model, same "
-        "starts: a run recorded before final evaluations were played on other games), so its "
-        "Final is that evaluation, not a fresh one.\n"
-        if any(run.final_replayed for run in runs)
-        else ""
-    )
-    return "".join(lines) + "\n" + table(header, rows) + footnote
+    return "".join(lines) + "\n" + table(header, rows) + _replayed_footnote(runs)
 
 
 def _sweep_section(sweep: Sweep) -> str:
@@ -327,6 +321,21 @@ def _files(run: Run) -> str:
 
 # How a completed run stopped, in the Status column (records.run_summary.ENDINGS).
 STOPPED_BY = {"target": "target reached", "time_limit": "time limit", "budget": "whole budget"}
+
+
+def _final(run: Run) -> str:
+    """The Final cell: † when that evaluation replayed the crossing one's games."""
+    return _score(run.final) + (" †" if run.final_replayed else "")
+
+
+def _replayed_footnote(runs: list[Run]) -> str:
+    if not any(run.final_replayed for run in runs):
+        return ""
+    return (
+        "\n† Its final evaluation replayed the games of its last periodic one (same model, same "
+        "starts: a run recorded before final evaluations were played on other games), so its "
+        "Final is that evaluation, not a fresh one.\n"
+    )
 
 
 def _status(run: Run) -> str:

@@ -540,8 +540,8 @@ def test_a_final_evaluation_that_replayed_the_crossing_games_is_marked(tmp_path:
     crossing = {"timesteps": 1000, "mean_reward": 18.75, "episode_rewards": games}
     old = [{"timesteps": 500, "mean_reward": 2.0}, crossing, crossing]
     new = [{**crossing, "seed": 10003}, {**crossing, "seed": 10011, "episode_rewards": games[::-1]}]
-    for name, lines in (("old", old), ("new", new)):
-        make_run(tmp_path, name, summary(eval_mean_reward=18.75),
+    for name, lines, final in (("old", old, 18.75), ("new", new, 18.5)):
+        make_run(tmp_path, name, summary(eval_mean_reward=final),
                  "\n".join(json.dumps(e) for e in lines))  # fmt: skip
     assert read_run(tmp_path, tmp_path / "runs" / "ppo_pong" / "old", NOW).final_replayed
     assert not read_run(tmp_path, tmp_path / "runs" / "ppo_pong" / "new", NOW).final_replayed
@@ -549,6 +549,8 @@ def test_a_final_evaluation_that_replayed_the_crossing_games_is_marked(tmp_path:
     page = page_text(tmp_path)
     assert "18.8 ± 1.0 †" in row_of(page, "old") and "†" not in row_of(page, "new")
     assert "† Its final evaluation replayed the games of its last periodic one" in page
+    glance = page.split("## At a glance")[1].split("\n## ")[0]
+    assert "| 18.8 ± 1.0 † |" in glance and "† Its final evaluation" in glance  # the best run
 
 
 def test_the_page_compares_set_ups_with_three_finished_runs(tmp_path: Path) -> None:
