@@ -61,11 +61,12 @@ class Watched:
     snapshots: list[Snapshot]
 
 
-def watched(run_dir: Path) -> Watched:
-    """Read a run for the montage (its models refused if fewer than two)."""
+def watched(run_dir: Path, run_cfg: DictConfig | None = None) -> Watched:
+    """Read a run for the montage (its models refused if fewer than two); ``run_cfg``: its
+    config, when already loaded."""
     from simple_game.evaluate.target import load_run_config, run_env
 
-    run_cfg = load_run_config(run_dir)
+    run_cfg = load_run_config(run_dir) if run_cfg is None else run_cfg
     return Watched(run_dir, run_cfg, run_env(run_cfg), run_name(run_dir), snapshots(run_dir))
 
 
@@ -238,11 +239,11 @@ def _other_run(cfg: DictConfig, mine: Watched) -> Watched | None:
     if cfg.compare is None:
         return None
     other_dir = Path(str(cfg.compare))
-    other_id = load_run_config(other_dir).env.id
-    if other_id != mine.cfg.env.id:
+    other_cfg = load_run_config(other_dir)
+    if other_cfg.env.id != mine.cfg.env.id:
         raise UserError(
-            f"compare={other_dir}: it played {other_id}, run={cfg.run} played "
+            f"compare={other_dir}: it played {other_cfg.env.id}, run={cfg.run} played "
             f"{mine.cfg.env.id}; compare two runs of one game",
             key="compare",
         )
-    return watched(other_dir)
+    return watched(other_dir, other_cfg)
