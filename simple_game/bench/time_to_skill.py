@@ -41,7 +41,9 @@ def completed(run_dir: Path) -> bool:
 
 def train_one(recipe: str, seed: int, root: Path, overrides: list[str]) -> float:
     """Train the recipe with ``seed`` as a learner would; returns the command's wall seconds."""
-    run_dir = run_dir_of(root, recipe, seed)
+    # absolute: the command runs in ``root``, where a relative path would point elsewhere
+    run_dir = run_dir_of(root, recipe, seed).resolve()
+    root.mkdir(parents=True, exist_ok=True)
     command = [
         sys.executable,
         "-m",

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from omegaconf import DictConfig, OmegaConf
 
-from simple_game.config.groups import CONF_DIR, check_group_option
+from simple_game.config.groups import CONF_DIR, check_group_option, group_options
 from simple_game.config.schema import Rule
 from simple_game.errors import UserError, first_line
+
+if TYPE_CHECKING:
+    from hydra.core.override_parser.types import Override
 
 _MISSING = object()
 
@@ -126,6 +129,8 @@ def split(
     A sweep (``-m``) is composed with the first value of every swept key; Hydra's own
     settings (``hydra.*``) are left to Hydra.
     """
+    from hydra.core.override_parser.types import ValueType
+
     chosen: list[str] = []
     values: list[Value] = []
     for override in parse(overrides):
@@ -140,6 +145,9 @@ def split(
                 f"needs -m; for text with a comma, quote it: {key}='\"...\"'",
                 key=key,
             )
+        if override.value_type == ValueType.GLOB_CHOICE_SWEEP:
+            chosen.append(_first_of_glob(override, groups))
+            continue
         if override.is_sweep_override():
             choices = list(override.sweep_string_iterator()) if override.is_discrete_sweep() else []
             if not choices:
@@ -157,6 +165,35 @@ def split(
         else:
             values.append(Value(key, override.is_add() or override.is_delete(), line, typed))
     return chosen, values
+
+
+def _first_of_glob(override: Override, groups: Sequence[str]) -> str:
+    """A ``glob(...)`` sweep over a group, checked option by option, as its first choice.
+
+    Hydra expands a glob only once its config loader is up, after this check; so the group's
+    files are listed here as Hydra lists them, ``_``-files included: a bare ``glob(*)`` would
+    pick ``_common``, which is not an option, and is refused before any job starts.
+    """
+    key = override.key_or_group
+    if key not in groups:
+        raise UserError(
+            f"{override.input_line}: glob(...) picks options of a config group "
+            f"({', '.join(groups)}), not values of a key",
+            key=key,
+        )
+    names = sorted(p.stem for p in (CONF_DIR / key).glob("*.yaml"))
+    choices = override.value().filter(names)
+    if not choices:
+        raise UserError(f"{override.input_line}: matches no option of {key}", key=key)
+    options = group_options(key)
+    for choice in choices:
+        if choice not in options:
+            raise UserError(
+                f"{override.input_line} picks {choice}, which is not an option of {key}; "
+                f"leave the _-files out with glob(*,exclude=_*)",
+                key=key,
+            )
+    return f"{override.get_key_element()}={choices[0]}"
 
 
 def _check_boolean(key: str, raw: list[Any]) -> None:

@@ -199,7 +199,7 @@ def test_learning_check_with_one_seed_has_no_t() -> None:
 
 @pytest.mark.slow
 def test_time_to_skill_trains_each_seed_and_writes_reference_curves(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tiny_recipe = [
         *("train.total_timesteps=512", "train.eval_freq=256", "train.n_eval_episodes=1"),
@@ -208,7 +208,8 @@ def test_time_to_skill_trains_each_seed_and_writes_reference_curves(
         "env.max_frames_per_episode=400",
     ]
     out = tmp_path / "bench.json"
-    args = ["--only", "", "--time-to-skill", "pong_pqn", "--seeds", "3", "--root", str(tmp_path)]
+    monkeypatch.chdir(tmp_path)  # a relative --root, as a learner types it: a folder not yet made
+    args = ["--only", "", "--time-to-skill", "pong_pqn", "--seeds", "3", "--root", "tts"]
     args += ["--reference-dir", str(tmp_path / "ref"), "--save-reference", "--json", str(out)]
     main([*args, "--overrides", *tiny_recipe])
     (seed,) = json.loads(out.read_text())["time_to_skill"]["seeds"]
@@ -218,7 +219,9 @@ def test_time_to_skill_trains_each_seed_and_writes_reference_curves(
     assert "seed 3: -21 reached after" in capsys.readouterr().out
     saved = json.loads((tmp_path / "ref" / "pong_pqn.json").read_text())
     assert saved["recipe"] == "pong_pqn" and saved["seeds"][0]["seed"] == 3
-    assert (tmp_path / "runs" / "reference" / "pong_pqn" / "seed3" / "summary.json").exists()
+    assert (
+        tmp_path / "tts" / "runs" / "reference" / "pong_pqn" / "seed3" / "summary.json"
+    ).exists()
 
 
 def test_time_to_skill_refuses_an_unknown_recipe(capsys: pytest.CaptureFixture[str]) -> None:
