@@ -11,6 +11,7 @@ uses, so a search space written for that plugin works here unchanged:
 ``range(0, 3)``                 0, 1 or 2: the END IS EXCLUDED, as in Python and in a
                                 Hydra grid (the published plugin includes 3)
 ``shuffle(range(...))``         the range's values as unordered choices
+``glob(*,exclude=_*)``          a config group's options that match, as choices
 anything else                   a fixed value passed to every trial
 ==============================  =================================================
 
@@ -24,7 +25,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.core.override_parser.types import IntervalSweep, Override, RangeSweep, Transformer
+from hydra.core.override_parser.types import (
+    IntervalSweep,
+    Override,
+    RangeSweep,
+    Transformer,
+    ValueType,
+)
 from optuna.distributions import (
     BaseDistribution,
     CategoricalDistribution,
@@ -32,7 +39,8 @@ from optuna.distributions import (
     IntDistribution,
 )
 
-from simple_game.config.overrides import flatten
+from simple_game.config.groups import GROUPS
+from simple_game.config.overrides import flatten, glob_choices
 
 
 def distribution(override: Override) -> BaseDistribution:
@@ -53,6 +61,8 @@ def distribution(override: Override) -> BaseDistribution:
         if all(isinstance(v, int) for v in (value.start, value.step)):
             return IntDistribution(int(low), int(high), step=int(step))
         return FloatDistribution(float(low), float(high), step=float(step))
+    if override.value_type == ValueType.GLOB_CHOICE_SWEEP:  # a config group's options
+        return CategoricalDistribution(glob_choices(override, GROUPS))
     # choice(...) and shuffle(range(...)): unordered options. encode keeps numbers and strings
     # as they are and turns lists/dicts into strings Optuna can store.
     return CategoricalDistribution(list(override.sweep_iterator(transformer=Transformer.encode)))

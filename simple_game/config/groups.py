@@ -17,6 +17,20 @@ CONF_DIR = Path(__file__).resolve().parent.parent.parent / "conf"
 GROUPS = ("algo", "env", "policy", "hardware", "recipe")
 
 
+def group_files(group: str) -> list[str]:
+    """Every config Hydra finds in a group, as a ``glob(...)`` sweeps it: the YAML files of
+    ``conf/<group>/`` and the schemas stored in Hydra's ConfigStore (``_schema*``, registered
+    by config/schema.py), ``_``-names included."""
+    from hydra.core.config_store import ConfigStore
+
+    try:
+        stored = ConfigStore.instance().list(group)
+    except OSError:  # no schema stored for this group
+        stored = []
+    names = {p.stem for p in (CONF_DIR / group).glob("*.yaml")}
+    return sorted(names | {n.removesuffix(".yaml") for n in stored})
+
+
 def group_options(group: str) -> list[str]:
     """The options of a config group: the YAML files in ``conf/<group>/``."""
     return sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml") if not p.stem.startswith("_"))

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from omegaconf import DictConfig, OmegaConf
 
-from simple_game.config.groups import CONF_DIR, check_group_option, group_options
+from simple_game.config.groups import CONF_DIR, check_group_option, group_files, group_options
 from simple_game.config.schema import Rule
 from simple_game.errors import UserError, first_line
 
@@ -141,12 +141,12 @@ def split(
             continue
         if override.is_sweep_override() and not multirun:
             raise UserError(
-                f"{override.input_line}: a comma list (or range) means one run per value, which "
-                f"needs -m; for text with a comma, quote it: {key}='\"...\"'",
+                f"{override.input_line}: a comma list (or range, glob) means one run per value, "
+                f"which needs -m; for text with a comma, quote it: {key}='\"...\"'",
                 key=key,
             )
         if override.value_type == ValueType.GLOB_CHOICE_SWEEP:
-            chosen.append(_first_of_glob(override, groups))
+            chosen.append(f"{override.get_key_element()}={glob_choices(override, groups)[0]}")
             continue
         if override.is_sweep_override():
             choices = list(override.sweep_string_iterator()) if override.is_discrete_sweep() else []
@@ -167,12 +167,13 @@ def split(
     return chosen, values
 
 
-def _first_of_glob(override: Override, groups: Sequence[str]) -> str:
-    """A ``glob(...)`` sweep over a group, checked option by option, as its first choice.
+def glob_choices(override: Override, groups: Sequence[str]) -> list[str]:
+    """The options a ``glob(...)`` over a config group picks, each checked to be an option.
 
-    Hydra expands a glob only once its config loader is up, after this check; so the group's
-    files are listed here as Hydra lists them, ``_``-files included: a bare ``glob(*)`` would
-    pick ``_common``, which is not an option, and is refused before any job starts.
+    Hydra expands a glob with its config loader, which neither this check (it runs before
+    Hydra) nor the Optuna sweeper's parser has; so the group is listed here as Hydra lists it
+    (:func:`group_files`, ``_``-names included): a bare ``glob(*)`` would pick ``_common`` or a
+    schema, which are not options, and is refused before any job starts.
     """
     key = override.key_or_group
     if key not in groups:
@@ -181,19 +182,21 @@ def _first_of_glob(override: Override, groups: Sequence[str]) -> str:
             f"({', '.join(groups)}), not values of a key",
             key=key,
         )
-    names = sorted(p.stem for p in (CONF_DIR / key).glob("*.yaml"))
-    choices = override.value().filter(names)
-    if not choices:
-        raise UserError(f"{override.input_line}: matches no option of {key}", key=key)
     options = group_options(key)
+    choices = override.value().filter(group_files(key))
+    if not choices:
+        raise UserError(
+            f"{override.input_line}: matches no option of {key}; its options: {', '.join(options)}",
+            key=key,
+        )
     for choice in choices:
         if choice not in options:
             raise UserError(
                 f"{override.input_line} picks {choice}, which is not an option of {key}; "
-                f"leave the _-files out with glob(*,exclude=_*)",
+                f"leave the _-names out with glob(*,exclude=_*)",
                 key=key,
             )
-    return f"{override.get_key_element()}={choices[0]}"
+    return choices
 
 
 def _check_boolean(key: str, raw: list[Any]) -> None:

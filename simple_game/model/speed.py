@@ -207,7 +207,10 @@ def apply_speed_settings(model: BaseAlgorithm, settings: SpeedSettings) -> None:
         for group in optimizer.param_groups:
             group.update(foreach=True)
         step = "multi-tensor"
-        if isinstance(optimizer, th.optim.RAdam):
+        on_cpu = all(p.device.type == "cpu" for p in policy.parameters())
+        if isinstance(optimizer, th.optim.RAdam) and on_cpu:
+            # Off the CPU, RAdam keeps its step count on the CPU, apart from the weights, and
+            # Adam's fused kernel wants it beside them: every step would stay multi-tensor.
             fuse_radam_step(optimizer)
             step = "fused"
     name = type(optimizer).__name__

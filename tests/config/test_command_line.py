@@ -30,7 +30,7 @@ BAD_INPUT = [
     (["env.id=NotAGame-v4"], "env.id=NotAGame-v4: ale-py does not know this game"),
     (["resume=does/not/exist"], "resume=does/not/exist: no such directory"),
     (["total_timesteps=1000"], "total_timesteps is not a config key; did you mean train.total_timesteps?"),
-    (["note=a,b"], "note=a,b: a comma list (or range) means one run per value, which needs -m; for text with a comma, quote it"),
+    (["note=a,b"], "note=a,b: a comma list (or range, glob) means one run per value, which needs -m; for text with a comma, quote it"),
     (["report=maybe"], "report=maybe: must be true or false"),
     (["train.video=sure"], "train.video=sure: must be true or false"),
     (["train.total_timesteps=1e6"], "train.total_timesteps=1e6: must be a whole number >= 1; write 1000000, not 1e6"),

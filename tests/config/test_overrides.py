@@ -21,7 +21,13 @@ def test_a_glob_over_a_group_sweeps_its_options_and_composes_with_the_first() ->
     ("line", "expected"),
     [
         ("env=glob(*)", "env=glob(*) picks _common, which is not an option of env"),
-        ("env=glob(tetris*)", "env=glob(tetris*): matches no option of env"),
+        # Hydra's glob also sees the schemas stored in its ConfigStore, not only conf/'s files
+        ("algo=glob(*)", "algo=glob(*) picks _schema_a2c, which is not an option of algo"),
+        ("env=glob(*,exclude=_common)", "picks _schema, which is not an option of env"),
+        (
+            "env=glob(tetris*)",
+            "env=glob(tetris*): matches no option of env; its options: beam_rider,",
+        ),
         ("seed=glob(*)", "seed=glob(*): glob(...) picks options of a config group"),
     ],
 )

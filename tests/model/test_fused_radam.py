@@ -116,7 +116,9 @@ def test_what_the_kernel_cannot_express_takes_radams_own_step(fused_calls: list[
         assert th.equal(p, q)
 
 
-def test_pqn_trains_with_the_fused_step_and_says_so(caplog: pytest.LogCaptureFixture) -> None:
+def test_pqn_trains_with_the_fused_step_and_says_so(
+    caplog: pytest.LogCaptureFixture, fused_calls: list[int]
+) -> None:
     """``hardware.fused_optimizer`` on: PQN's RAdam runs fused; off: PyTorch's own step."""
     from simple_game.config.preflight import check_overrides
     from simple_game.config.schema import to_run_conf
@@ -136,6 +138,10 @@ def test_pqn_trains_with_the_fused_step_and_says_so(caplog: pytest.LogCaptureFix
         assert ("fused RAdam step" in caplog.text) is fused
         caplog.clear()
         model.learn(model.n_steps * model.n_envs * 4)  # past the warm-up's 5 gradient steps
-        assert float(next(iter(optimizer.state.values()))["step"]) > WARM_UP
+        steps = float(next(iter(optimizer.state.values()))["step"])
+        assert steps > WARM_UP
+        # every step after the warm-up went through Adam's fused kernel, and none without it
+        assert len(fused_calls) == (steps - WARM_UP if fused else 0)
+        fused_calls.clear()
         assert all(th.isfinite(p).all() for p in model.policy.parameters())
         env.close()

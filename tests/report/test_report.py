@@ -535,11 +535,13 @@ def test_a_run_knows_its_target_and_when_it_first_reached_it(tmp_path: Path) -> 
 
 def test_a_final_evaluation_that_replayed_the_crossing_games_is_marked(tmp_path: Path) -> None:
     # pong_pqn seed 0's last two lines: the model that crossed the target, the same 8 games
-    # again (no seed recorded). A newer run's final evaluation records its own seed.
+    # again (no seed recorded). A newer run's final evaluation records its own seed: even
+    # with the same scores (a game of Pong can repeat), its games were new ones.
     games = [20.0, 20.0, 19.0, 16.0]
     crossing = {"timesteps": 1000, "mean_reward": 18.75, "episode_rewards": games}
     old = [{"timesteps": 500, "mean_reward": 2.0}, crossing, crossing]
-    new = [{**crossing, "seed": 10003}, {**crossing, "seed": 10011, "episode_rewards": games[::-1]}]
+    crossed = {**crossing, "mean_reward": 18.5, "episode_rewards": [20.0, 20.0, 19.0, 15.0]}
+    new = [{**crossed, "seed": 10003}, {**crossed, "seed": 10011}]
     for name, lines, final in (("old", old, 18.75), ("new", new, 18.5)):
         make_run(tmp_path, name, summary(eval_mean_reward=final),
                  "\n".join(json.dumps(e) for e in lines))  # fmt: skip

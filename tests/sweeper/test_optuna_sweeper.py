@@ -51,6 +51,11 @@ def test_sweep_syntax_becomes_the_optuna_distribution(sweep: str, expected: obje
     assert space_of(sweep) == expected
 
 
+def test_a_glob_over_a_group_samples_its_matching_options() -> None:
+    space, _ = search_space({}, ["env=glob(b*)"])
+    assert space["env"] == CategoricalDistribution(["beam_rider", "breakout"])
+
+
 def test_range_end_is_never_sampled() -> None:
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
     values = {study.ask({"x": space_of("range(0, 3)")}).params["x"] for _ in range(60)}
