@@ -175,7 +175,13 @@ def check_args(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Non
         if args.parity_overrides:
             check_overrides(["algo=ppo", f"env={args.game}", *args.parity_overrides])
         if args.time_to_skill:
-            check_overrides([f"recipe={args.time_to_skill}", *args.overrides])
+            cfg = check_overrides([f"recipe={args.time_to_skill}", *args.overrides])
+            if cfg.train.target_score is None:
+                raise UserError(
+                    f"--time-to-skill {args.time_to_skill}: train.target_score=null leaves no "
+                    "score to time; give one, e.g. --overrides train.target_score=18",
+                    key="train.target_score",
+                )
             check_seeds(args)
         args.profile = [r.strip() for r in args.profile.split(",") if r.strip()]
         for recipe in args.profile:

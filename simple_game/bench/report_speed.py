@@ -63,7 +63,7 @@ def make_run_dirs(root: Path, n_runs: int, seed: int = 0) -> None:
         when = start + timedelta(hours=made)
         stamp = when.strftime("%Y-%m-%d_%H-%M-%S")
         algo, env = rng.choice(algos), rng.choice(envs)
-        if rng.random() < 0.3:  # a sweep over seeds and learning rates
+        if rng.random() < 0.3:  # a sweep over seeds and discounts
             sweep = root / "multirun" / stamp
             size = min(SWEEP_SIZE, n_runs - made)
             command = [f"algo={algo}", f"env={env}", "seed=0,1,2,3,4", "algo.gamma=0.99,0.999"]

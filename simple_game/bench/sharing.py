@@ -18,8 +18,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from simple_game.records.machine import usable_cores
 from simple_game.records.run_summary import read_summary
-from simple_game.training.sharing import usable_cores
 
 
 def start_run(run_dir: Path, game: str, steps: int, extra: list[str]) -> subprocess.Popen[bytes]:
@@ -45,9 +45,11 @@ def together(
 ) -> list[float]:
     """Start ``count`` runs at once; their training steps/s (summary.json) once all end."""
     dirs = [root / f"{name}_{i}" for i in range(count)]
-    for proc in [start_run(d, game, steps, extra) for d in dirs]:
-        if proc.wait() != 0:
-            raise RuntimeError(f"a {name} run failed; see {root}")
+    procs = [start_run(d, game, steps, extra) for d in dirs]
+    # every run ends before any failure is raised: the caller's temporary folder goes then
+    codes = [proc.wait() for proc in procs]
+    if any(codes):
+        raise RuntimeError(f"a {name} run failed (exit codes {codes}); see {root}")
     speeds = [read_summary(d) for d in dirs]
     return [s.steps_per_s if s else float("nan") for s in speeds]
 

@@ -88,7 +88,7 @@ def time_to_skill(
 
     cfg = check_overrides([f"recipe={recipe}", *overrides])
     target = cfg.train.target_score
-    if target is None:
+    if target is None:  # the command line refuses it first (bench/__main__.py)
         raise ValueError(f"recipe={recipe} sets no train.target_score to time")
     results = []
     for seed in seeds:

@@ -47,7 +47,6 @@ not available: record videos from an ``env.backend=sb3`` env.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -66,6 +65,7 @@ from stable_baselines3.common.vec_env.base_vec_env import (
 
 from simple_game.envs.games import rom_name
 from simple_game.envs.settings import EnvSettings
+from simple_game.records.machine import usable_cores
 
 NOOP, FIRE = 0, 1  # action indices in the minimal action set of every game with FIRE
 
@@ -132,7 +132,7 @@ class AleVectorVecEnv(VecEnv):
         # games one after another. ale-py releases the GIL there, so threads reset the games side
         # by side (on 2 cores: 64 resets 5.7 s in turn, 2.9 s on 2 threads). Building an env
         # holds the GIL (no gain measured), so __init__ builds them in turn.
-        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        with ThreadPoolExecutor(max_workers=usable_cores()) as pool:
             started = list(pool.map(reset_game, range(self.num_envs)))
         frames = []
         for i, (obs, info) in enumerate(started):

@@ -126,7 +126,7 @@ def heat_map(agent: EvaluationAgent, observation: np.ndarray) -> np.ndarray:
     import torch as th
 
     from simple_game.model.saliency import network_score, saliency
-    from simple_game.training.sharing import usable_cores
+    from simple_game.records.machine import usable_cores
 
     playing = th.get_num_threads()
     th.set_num_threads(usable_cores())

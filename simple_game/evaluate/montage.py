@@ -61,16 +61,17 @@ class Watched:
     snapshots: list[Snapshot]
 
 
-def watched(run_dir: Path, run_cfg: DictConfig | None = None) -> Watched:
+def watched(run_dir: Path, run_cfg: DictConfig | None = None, option: str = "run") -> Watched:
     """Read a run for the montage (its models refused if fewer than two); ``run_cfg``: its
-    config, when already loaded."""
+    config, when already loaded; ``option``: the key that named it (``run`` or ``compare``)."""
     from simple_game.evaluate.target import load_run_config, run_env
 
-    run_cfg = load_run_config(run_dir) if run_cfg is None else run_cfg
-    return Watched(run_dir, run_cfg, run_env(run_cfg), run_name(run_dir), snapshots(run_dir))
+    run_cfg = load_run_config(run_dir, option) if run_cfg is None else run_cfg
+    found = snapshots(run_dir, option)
+    return Watched(run_dir, run_cfg, run_env(run_cfg), run_name(run_dir), found)
 
 
-def snapshots(run_dir: Path) -> list[Snapshot]:
+def snapshots(run_dir: Path, option: str = "run") -> list[Snapshot]:
     """The run's periodic checkpoints and its final model, in step order; a run with fewer
     than two is refused (a montage of one model shows nothing change)."""
     from simple_game.records.run_summary import read_summary
@@ -84,7 +85,7 @@ def snapshots(run_dir: Path) -> list[Snapshot]:
     if len(found) < 2:
         what = "only a final model" if found else "no saved model"
         raise UserError(
-            f"montage=true: run={run_dir} has {what}, and a montage needs two or more: train "
+            f"montage=true: {option}={run_dir} has {what}, and a montage needs two or more: train "
             "with train.checkpoint_freq=<steps> (auto: every 10% of the budget) and "
             "train.keep_checkpoints=0 to keep them all",
             key="montage",
@@ -125,7 +126,7 @@ def play_clip(
     )
     agent, _ = evaluation_agent(model, bool(cfg.deterministic), epsilon, seed)
     venv = make_env(env, n_envs=1, seed=seed, evaluation=True, render_mode="rgb_array")
-    keep = int(float(cfg.montage_seconds) * video_fps(env.wrapper.frame_skip))
+    keep = max(1, int(float(cfg.montage_seconds) * video_fps(env.wrapper.frame_skip)))
     frames: list[np.ndarray] = []
     try:
         observation, score, steps = venv.reset(), 0.0, 0
@@ -239,11 +240,11 @@ def _other_run(cfg: DictConfig, mine: Watched) -> Watched | None:
     if cfg.compare is None:
         return None
     other_dir = Path(str(cfg.compare))
-    other_cfg = load_run_config(other_dir)
+    other_cfg = load_run_config(other_dir, "compare")
     if other_cfg.env.id != mine.cfg.env.id:
         raise UserError(
             f"compare={other_dir}: it played {other_cfg.env.id}, run={cfg.run} played "
             f"{mine.cfg.env.id}; compare two runs of one game",
             key="compare",
         )
-    return watched(other_dir, other_cfg)
+    return watched(other_dir, other_cfg, "compare")

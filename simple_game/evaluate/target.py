@@ -35,8 +35,9 @@ class Target:
     checkpoint: Path | None  # None for the random agent
 
 
-def load_run_config(run_dir: Path) -> DictConfig:
-    """The run's saved config, checked to still name a known game and an importable algo.
+def load_run_config(run_dir: Path, option: str = "run") -> DictConfig:
+    """The run's saved config, checked to still name a known game and an importable algo;
+    ``option``: the key the user named the run with (``run``, or the montage's ``compare``).
 
     Only what evaluation needs is checked (training options are not): a run trained before
     a new training option was added must stay evaluable. :func:`build_env` checks the rest.
@@ -45,12 +46,14 @@ def load_run_config(run_dir: Path) -> DictConfig:
     from hydra.utils import get_class
     from omegaconf.errors import OmegaConfBaseException
 
-    key = f"run={run_dir}"
+    key = f"{option}={run_dir}"
     if not run_dir.is_dir():
-        raise UserError(f"{key}: no such directory", key="run")
+        raise UserError(f"{key}: no such directory", key=option)
     path = RunPaths(run_dir).hydra_config
     if not path.is_file():
-        raise UserError(f"{key}: no .hydra/config.yaml, so not a training run directory")
+        raise UserError(
+            f"{key}: no .hydra/config.yaml, so not a training run directory", key=option
+        )
     from simple_game.envs.games import check_game_id  # imports gymnasium: after quick checks
 
     try:
@@ -70,7 +73,7 @@ def load_run_config(run_dir: Path) -> DictConfig:
         ValueError,
     ) as err:
         raise UserError(
-            f"{key}: its .hydra/config.yaml no longer composes: {first_line(err)}", key="run"
+            f"{key}: its .hydra/config.yaml no longer composes: {first_line(err)}", key=option
         ) from err
     return cfg
 

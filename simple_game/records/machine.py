@@ -17,6 +17,13 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def usable_cores() -> int:
+    """Cores this process may run on (a container or ``taskset`` may allow fewer than exist)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def machine_name() -> str:
     """CPU model and core count, e.g. ``AMD EPYC, 2 cores``."""
     return f"{cpu_model()}, {os.cpu_count()} cores"

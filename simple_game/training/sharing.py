@@ -27,6 +27,7 @@ from typing import IO
 import torch as th
 from stable_baselines3.common.callbacks import BaseCallback
 
+from simple_game.records.machine import usable_cores
 from simple_game.text import plural
 
 log = logging.getLogger(__name__)
@@ -39,13 +40,6 @@ SAY_EVERY_S = 60.0  # and how often, at most, it tells the console of a new shar
 def registry_dir() -> Path:
     """The folder where this user's running trainings register (one locked file each)."""
     return Path(tempfile.gettempdir()) / f"simple_game-{os.getuid()}" / "trainings"
-
-
-def usable_cores() -> int:
-    """Cores this process may run on (a container or ``taskset`` may allow fewer than exist)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 class CpuShare:

@@ -231,6 +231,17 @@ def test_time_to_skill_refuses_an_unknown_recipe(capsys: pytest.CaptureFixture[s
     assert "recipe=pong_sac is not an option" in capsys.readouterr().err
 
 
+def test_time_to_skill_refuses_a_recipe_without_a_target(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(
+            ["--only", "", "--time-to-skill", "pong_pqn", "--overrides", "train.target_score=null"]
+        )
+    assert exit_info.value.code != 0
+    assert "train.target_score=null leaves no score to time" in capsys.readouterr().err
+
+
 def test_time_to_skill_refuses_a_seed_whose_run_was_cut_short(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

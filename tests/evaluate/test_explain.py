@@ -126,6 +126,25 @@ def test_compare_puts_the_other_runs_nearest_model_beside_each_clip(
     assert frames == 2 * 15  # 1 second at 15 frames a second, per pair of models
 
 
+@pytest.mark.parametrize(
+    ("other", "expected"),
+    [("nowhere", "compare={other}: no such directory"),
+     ("bare", "montage=true: compare={other} has no saved model")],
+)  # fmt: skip
+def test_a_bad_compare_run_is_named_by_compare(
+    tiny_run: Path, tmp_path: Path, other: str, expected: str
+) -> None:
+    run = montage_copy(tiny_run, tmp_path / "run")
+    other_dir = tmp_path / other
+    if other == "bare":
+        copy_run(tiny_run, other_dir, models=False)
+    result = run_cli([f"run={run}", f"compare={other_dir}", "montage=true"], tmp_path,
+                     "simple_game.evaluate")  # fmt: skip
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"error: {expected.format(other=other_dir)}"), line
+
+
 def video_size(video: Path) -> tuple[int, int, int]:
     """A video's width, height and number of frames, as a player reads them."""
     from moviepy import VideoFileClip
