@@ -35,7 +35,12 @@ def keeps_replay_buffer(run: RunConf) -> bool:
 def algo_kwargs(algo: AlgoConf) -> dict[str, Any]:
     """The algo config minus project keys and policy_kwargs (merged separately), raw."""
     raw = dataclasses.asdict(algo)
-    return {k: v for k, v in raw.items() if k not in (*PROJECT_KEYS, "policy_kwargs")}
+    kwargs = {k: v for k, v in raw.items() if k not in (*PROJECT_KEYS, "policy_kwargs")}
+    if kwargs.get("optimize_memory_usage"):
+        # SB3's buffer then reads each next observation from the following slot, and refuses
+        # its timeout handling beside that: a game cut by the frame cap counts as a real end.
+        kwargs["replay_buffer_kwargs"] = {"handle_timeout_termination": False}
+    return kwargs
 
 
 def policy_kwargs(run: RunConf) -> dict[str, Any]:
