@@ -18,7 +18,7 @@ BAD_INPUT = [
     (["-m", "algo=ppo,foo"], "algo=foo is not an option"),
     (["train.totl_timesteps=5"], "train.totl_timesteps is not a config key; did you mean train.total_timesteps?"),
     (["train.total_timesteps=abc"], "train.total_timesteps=abc: must be a whole number >= 1"),
-    (["train.total_timesteps=-5"], "train.total_timesteps=-5: must be a whole number >= 1"),
+    (["-m", "env=glob(*)"], "env=glob(*) picks _common, which is not an option of env; leave the _-names out with glob(*,exclude=_*)"),
     (["train.total_timesteps=0"], "train.total_timesteps=0: must be a whole number >= 1"),
     (["env.n_envs=0"], "env.n_envs=0: must be a whole number >= 1"),
     (["algo.learning_rate.start=0"], "algo.learning_rate.start=0: must be a number > 0"),

@@ -251,6 +251,16 @@ def test_documented_command_runs(cmd: DocCommand, lab: Lab, tmp_path: Path) -> N
         + "\n"
         + done.stderr[-3000:]
     )
+    assert "Traceback" not in done.stderr, f"{cmd.where}: {done.stderr[-3000:]}"
+    # a training command trained to its end; a sweep's jobs each completed (or were pruned)
+    run_dir, sweep = workdir / "runs" / "doc_run", workdir / "multirun" / "sweep"
+    summaries = [run_dir / "summary.json"] if f"hydra.run.dir={run_dir}" in argv else []
+    if f"hydra.sweep.dir={sweep}" in argv:
+        summaries = sorted(sweep.glob("*/summary.json"))
+        assert summaries, f"{cmd.where}: the sweep left no jobs in {sweep}"
+    for path in summaries:
+        status = json.loads(path.read_text())["status"]
+        assert status in ("completed", "pruned"), f"{cmd.where}: {path} is {status}"
 
 
 def test_tiny_command_appends_budget(tmp_path: Path) -> None:

@@ -226,4 +226,5 @@ def test_evaluate_policy_counts_full_games_on_a_training_env() -> None:
     )
     env.close()
     assert len(scores) == 2
-    assert min(lengths) > 150  # five lives of raw frames, not one life's handful of steps
+    # five lives of raw frames (five missed serves alone take about 530), not one life's ~140
+    assert min(lengths) > 400

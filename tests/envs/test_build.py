@@ -38,7 +38,7 @@ def test_one_agent_step_is_four_frames(env_id: str) -> None:
     venv.close()
 
 
-@pytest.mark.parametrize("sticky", [0.0, 0.25])
+@pytest.mark.parametrize("sticky", [0.0, 0.1])  # neither is v5's own default, 0.25
 def test_sticky_actions_set_once_for_v5(sticky: float) -> None:
     cfg = sb3_env_config("pong", "env.id=ALE/Pong-v5", f"env.sticky_actions={sticky}")
     venv = make_env(cfg, n_envs=1, seed=0)

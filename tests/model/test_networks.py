@@ -15,7 +15,13 @@ SPACE = spaces.Box(0, 255, shape=(4, 84, 84), dtype=np.uint8)
 
 
 def test_exported_for_configs() -> None:
+    """The dotted path saved configs and zips name resolves to the network class."""
+    from hydra.utils import get_class
+
+    from simple_game.model.networks import SimpleNatureCNN as Network
+
     assert "SimpleNatureCNN" in policies.__all__
+    assert get_class("simple_game.policies.SimpleNatureCNN") is Network
 
 
 def test_same_architecture_as_nature_cnn() -> None:

@@ -10,8 +10,11 @@ import numpy as np
 import pytest
 import torch as th
 from gymnasium import spaces
+from omegaconf import OmegaConf
 from torch import nn
 
+from simple_game.config.groups import CONF_DIR
+from simple_game.config.overrides import flatten
 from simple_game.model.networks import LayerNormNatureCNN
 from simple_game.model.pqn import PQN, q_lambda_returns
 from tests.conftest import read_summary, run_cli, tensorboard_scalars, tiny
@@ -166,6 +169,9 @@ def test_pqn_run_logs_q_values_and_resumes(workdir: Path) -> None:
     assert "pqn on pong" in evaluated.stdout
 
 
+PQN_SPACE = flatten(OmegaConf.load(CONF_DIR / "search_space" / "pqn.yaml"))
+
+
 @pytest.mark.slow
 def test_two_trial_optuna_sweep_on_pqn(workdir: Path) -> None:
     args = [
@@ -177,8 +183,11 @@ def test_two_trial_optuna_sweep_on_pqn(workdir: Path) -> None:
         f"hydra.sweeper.storage=sqlite:///{workdir / 'optuna.db'}",
         "hydra.sweep.dir=multirun/pqn",
         "hydra.sweeper.sampler.seed=0",
+        "env.max_frames_per_episode=400",  # short evaluation games: the sweep is what is tested
     ]
     done = run_cli(args, workdir, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
-    results = (workdir / "multirun" / "pqn" / "optimization_results.yaml").read_text()
-    assert "complete: 2" in results
+    results = OmegaConf.load(workdir / "multirun" / "pqn" / "optimization_results.yaml")
+    assert "complete: 2" in OmegaConf.to_yaml(results)
+    # PQN's own search space was sampled: its keys are the best trial's parameters
+    assert results.best_value is not None and set(results.best_params) <= set(PQN_SPACE)

@@ -73,9 +73,13 @@ def test_ppo_trains_with_finite_float32_outputs(precision: str, memory_format: s
 @pytest.mark.parametrize(("precision", "memory_format"), SPEED_PATHS[::3])
 def test_dqn_trains_with_finite_q_values(precision: str, memory_format: str) -> None:
     model, env = tiny_model("dqn", precision, memory_format)
+    before = [p.detach().clone() for p in model.q_net.parameters()]
     model.learn(total_timesteps=150)  # 100 random steps, then 12 updates
-    q_values = model.q_net(th.as_tensor(env.reset()))
-    assert q_values.shape == (1, env.action_space.n) and q_values.dtype == th.float32
+    after = list(model.q_net.parameters())
+    assert any(not th.equal(a, b) for a, b in zip(after, before, strict=True))  # it learned
+    obs = th.as_tensor(env.reset()).repeat(8, 1, 1, 1)  # 8 >= AUTOCAST_MIN_BATCH: bf16 runs
+    q_values = model.q_net(obs)
+    assert q_values.shape == (8, env.action_space.n) and q_values.dtype == th.float32
     assert th.isfinite(q_values).all()
     env.close()
 

@@ -67,3 +67,20 @@ def test_two_evaluations_of_the_same_weights_are_one_point_of_their_pooled_games
     plt.close(figure)
     assert list(line.get_xdata()) == [128, 256]
     assert list(line.get_ydata()) == [-20.5, 3.0]  # not a drop from 4.5 to 1.5
+
+
+def test_an_evaluations_bar_spans_its_lowest_to_its_highest_game(tmp_path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    from simple_game.records.plots import _draw_evaluations
+    from simple_game.records.summary import RunRecord
+
+    RunRecord(tmp_path).add_evaluation(256, [-21.0, -21.0, -21.0, -15.0], [800] * 4, 1.0)
+    figure, ax = plt.subplots()
+    assert _draw_evaluations(ax, tmp_path)
+    (container,) = ax.containers  # the evaluations' error bars
+    _, _, (bars,) = container.lines
+    (segment,) = bars.get_segments()
+    plt.close(figure)
+    # the games' range, inside Pong's scores; mean - std (-22.6 here) would fall below -21
+    assert list(segment[:, 1]) == [-21.0, -15.0]

@@ -79,17 +79,6 @@ def test_without_reference_curves_the_plot_is_drawn_without_a_band(
     assert load_reference("demo") is None and load_reference(None) is None
 
 
-def test_evaluation_bars_stay_inside_the_games_scores(tiny_run: Path) -> None:
-    figure = learning_curve_figure(tiny_run)
-    evaluations = [json.loads(line) for line in RunPaths(tiny_run).evaluations.open()]
-    lowest = min(min(e["episode_rewards"]) for e in evaluations)
-    (container,) = figure.axes[0].containers  # the evaluations' error bars
-    _, _, (bars,) = container.lines
-    segments = bars.get_segments()
-    assert len(segments) == len({e["timesteps"] for e in evaluations})
-    assert min(seg[:, 1].min() for seg in segments) >= lowest
-
-
 def test_reference_file_from_run_directories(tiny_run: Path) -> None:
     data = reference_from_runs("demo", [tiny_run])
     (seed,) = data["seeds"]

@@ -86,9 +86,8 @@ def test_a_recipe_band_takes_the_colour_of_the_runs_that_follow_it() -> None:
 def test_plot_fits_the_data_and_names_a_human_level_far_above(tmp_path: Path) -> None:
     path = tmp_path / "pong-eval-curves.png"
     assert curves.write_game_plot("pong", [run()], path)
-    figure, ax = plt.subplots()
-    curves._draw_each_run(ax, [run()], curves.STEPS, curves._looks([run()]))
-    curves._fit_and_mark_baselines([ax], curves.baseline("pong"))
+    figure = curves.figure("pong", [run()])  # what write_game_plot drew
+    ax = figure.axes[0]
     low, high = ax.get_ylim()
     texts = [line.get_label() for line in ax.get_lines()]
     plt.close(figure)
