@@ -44,36 +44,43 @@ Each game has a plot, a comparison of its set-ups and a table of its runs. The p
 every run's **evaluation score** during training: the agent plays full games (all lives,
 real unclipped scores) every `train.eval_freq` steps, and each point is the mean over those
 games; the left panel against agent steps, the right one against minutes of training. A
-**set-up** is what runs were launched with, seed left out (algorithm, recipe, changed
-hyperparameters, budget); it keeps its colour as runs are added. A set-up with 3 or more
+run's last point pools its final evaluation's games with those of the evaluation at the same
+step, so it can differ from both. A **set-up** is what runs were launched with, seed left
+out (algorithm, recipe, network, changed hyperparameters, budget in agent steps); it keeps
+its colour as runs are added. A set-up with 3 or more
 runs is drawn as the **IQM** (interquartile mean: the mean of the middle half of its runs)
 over a shaded band, its **95% bootstrap confidence interval**, with its runs faint behind;
-IQM and band are drawn only where 3 of its runs have an evaluation, so they end where the
-third-last run stopped (a run stops at its target score). A set-up with fewer runs has one
+IQM and band are drawn only where 3 of its runs have an evaluation, over the runs still
+training there, so they change when a run stops (at its target score) and end where the
+third-last run stopped. A set-up with fewer runs has one
 line per run, its seeds told apart by line style. A pale band (or broad pale line) in a
 set-up's colour spans its recipe's measured reference runs, lowest to highest, when the
 recipe is not already drawn with its own IQM band. Dotted and dashed lines mark a random
 player and a human tester where they fall inside the plotted range (the legend names them
 otherwise).
 
-The comparison takes each set-up's **finished** runs (they reached their target score,
-their time limit or their budget) and compares the set-ups with 3 or more; fewer are listed
-as too few for an interval. **Final** is each run's last evaluation: the final model on
-games no periodic evaluation played, not the lucky evaluation that crossed the target (†:
-an older run whose final evaluation replayed its last periodic one's games). **Minutes**
-and **steps to the target** are when an evaluation first averaged the run's
-`train.target_score` (minutes on the machine that trained it). A run that finished without
-reaching it counts as never (∞); a statistic its middle runs make ∞ reads "> x", x being
-the statistic with those runs counted where they stopped. Each **IQM** and **median** has
-its **95% bootstrap confidence interval** in brackets: the middle 95% of the values the
-statistic takes when the runs are re-drawn at random, thousands of times.
-With 3 runs it is just their range, narrower than the truth; more seeds make it honest. The
-**probability of improvement** is the chance that a run of set-up A beats a run of set-up B
-(every run against every run, a tie counting half): 50% means neither is better, and
-100% [100%, 100%] means every run beat every run, which with 3 runs a side happens 1 time
-in 20 by chance alone. A single run, or a mean ± standard deviation over the games of one
-evaluation, says nothing about the next seed
-([lesson 10](docs/lessons/10-honest-evaluation.md)).
+The comparison takes each set-up's **finished** runs (they reached their target score, their
+time limit or their budget) and compares the set-ups with 3 or more; fewer are listed as too
+few for an interval. **Final** is each run's last evaluation: the final model on games no
+periodic evaluation played, not the lucky evaluation that crossed the target (†: an older
+run whose final evaluation replayed its last periodic one's games; the comparison counts
+such a Final as it is, which flatters its set-up). **Minutes** and **steps to the target**
+are when an evaluation first averaged the run's `train.target_score` (minutes on the machine
+that trained it: compare minutes across set-ups only when their runs had similar machines;
+steps do not depend on the machine). A run that finished without reaching it counts as never
+(∞); a statistic its middle runs make ∞ reads "> x", x being the statistic with those runs
+counted where they stopped. Each **IQM** and **median** has its **95% bootstrap confidence
+interval** in brackets: the middle 95% of the values the statistic takes when the runs are
+re-drawn at random, thousands of times. With 3 runs it is just their range, narrower than
+the truth, and so is a median's with 5; more seeds make it honest. Set-ups are listed best
+first, by the IQM of their Finals, then of their minutes. The **probability of improvement**
+is the chance that a run of set-up A (the one listed higher) beats a run of set-up B (every
+run against every run, a tie counting half); "sooner" means in fewer minutes. 50% means
+neither is better (50% [50%, 50%] where neither set-up's runs reached the target), and 100%
+[100%, 100%] means every run beat every run, which with 3 runs a side happens 1 time in 20
+by chance alone. A single run, or a mean ± standard deviation over the games of one
+evaluation, says nothing about the next seed ([lesson
+10](docs/lessons/10-honest-evaluation.md)).
 
 The table has one row per run, newest first: **Hyperparameters** are the overrides typed
 at launch that change learning (anything else is the default in `conf/`, or the recipe's
@@ -87,7 +94,7 @@ Note column), `pruned` (stopped early by an Optuna sweep), `stale` (says running
 not written a heartbeat for {STALE_AFTER.seconds // 60} minutes: it most likely died) or
 `broken` (its summary.json is missing or damaged). The run's name links to its
 directory; *curve* and *video* link to its own learning-curve plot and latest recording.
-Sweeps (`-m`) are also summarised below, jobs ranked by final score.
+Sweeps (`-m`), when there are any, are summarised below, jobs ranked by final score.
 """
 
 
