@@ -27,13 +27,16 @@ def group_files(group: str) -> list[str]:
         stored = ConfigStore.instance().list(group)
     except OSError:  # no schema stored for this group
         stored = []
-    names = {p.stem for p in (CONF_DIR / group).glob("*.yaml")}
-    return sorted(names | {n.removesuffix(".yaml") for n in stored})
+    return sorted(set(_yaml_names(group)) | {n.removesuffix(".yaml") for n in stored})
 
 
 def group_options(group: str) -> list[str]:
     """The options of a config group: the YAML files in ``conf/<group>/``."""
-    return sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml") if not p.stem.startswith("_"))
+    return sorted(name for name in _yaml_names(group) if not name.startswith("_"))
+
+
+def _yaml_names(group: str) -> list[str]:
+    return [p.stem for p in (CONF_DIR / group).glob("*.yaml")]
 
 
 def check_group_option(group: str, option: str) -> None:

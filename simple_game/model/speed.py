@@ -208,8 +208,7 @@ def apply_speed_settings(model: BaseAlgorithm, settings: SpeedSettings) -> None:
         for group in optimizer.param_groups:
             group.update(foreach=True)
         step = "multi-tensor"
-        on_cpu = all(p.device.type == "cpu" for p in policy.parameters())
-        if isinstance(optimizer, th.optim.RAdam) and on_cpu:
+        if isinstance(optimizer, th.optim.RAdam) and model.device.type == "cpu":
             # Off the CPU, RAdam keeps its step count on the CPU, apart from the weights, and
             # Adam's fused kernel wants it beside them: every step would stay multi-tensor.
             fuse_radam_step(optimizer)
