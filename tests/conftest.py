@@ -10,6 +10,8 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -110,33 +112,93 @@ TINY_EVAL_RUN = [
 ]
 
 
-def _train_tiny_eval_run(workdir: Path) -> Path:
-    result = run_cli(TINY_EVAL_RUN, workdir)
+def once_per_session(
+    tmp_path_factory: pytest.TempPathFactory,
+    worker_id: str,
+    name: str,
+    make: Callable[[Path], Path],
+) -> Path:
+    """``make(workdir)`` once per test session, its result (a path) shared by every test.
+
+    Under pytest-xdist every worker would make its own; a file lock in the directory the
+    workers share makes the first one make it and the others reuse it. If ``make`` fails,
+    each test that asks fails with its error.
+    """
+    if worker_id == "master":  # no xdist
+        return make(tmp_path_factory.mktemp(name))
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp().parent
+    marker = shared / f"{name}.path"
+    with FileLock(str(shared / f"{name}.lock")):
+        if not marker.exists():
+            workdir = shared / name
+            workdir.mkdir(exist_ok=True)
+            marker.write_text(str(make(workdir)))
+    return Path(marker.read_text())
+
+
+def train_in(args: list[str], workdir: Path) -> Path:
+    """Train ``python -m simple_game <args>`` in ``workdir``; its run directory.
+
+    The console output is kept as console.txt beside runs/, for tests that read it.
+    """
+    result = run_cli(args, workdir)
+    (workdir / "console.txt").write_text(result.stdout + result.stderr)
     assert result.returncode == 0, result.stderr[-3000:]
     (run_dir,) = (workdir / "runs").glob("*/*")
     return run_dir
+
+
+def console_of(run_dir: Path) -> str:
+    """What ``train_in`` printed while training ``run_dir`` (runs/<experiment>/<time>/)."""
+    return (run_dir.parents[2] / "console.txt").read_text()
 
 
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
     """A real PPO Breakout run (256 steps), trained once per test session.
 
-    Under pytest-xdist every worker would train its own; a file lock in the directory the
-    workers share makes the first one train and the others reuse its run directory.
     Tests may add files to it (evaluations/, videos/) but must not change what is there.
     """
-    if worker_id == "master":  # no xdist
-        return _train_tiny_eval_run(tmp_path_factory.mktemp("tiny_run"))
-    from filelock import FileLock
+    make = partial(train_in, TINY_EVAL_RUN)
+    return once_per_session(tmp_path_factory, worker_id, "tiny_run", make)
 
-    shared = tmp_path_factory.getbasetemp().parent
-    marker = shared / "tiny_run.path"
-    with FileLock(str(shared / "tiny_run.lock")):
-        if not marker.exists():
-            workdir = shared / "tiny_run"
-            workdir.mkdir(exist_ok=True)
-            marker.write_text(str(_train_tiny_eval_run(workdir)))
-    return Path(marker.read_text())
+
+# --- Shared finished runs of each algorithm -----------------------------------------------
+# Budgets that make a tiny run log everything it can: two PPO rollouts (so train/ metrics are
+# written), games cut at 200 frames (so rollout/ep_* appear), learning that starts early.
+ALGO_RUN_BUDGETS = {"ppo": 512, "a2c": 320, "dqn": 400, "qrdqn": 400, "pqn": 512}
+ALGO_RUN_EXTRA = {"qrdqn": ["algo.policy_kwargs.n_quantiles=20"]}
+
+
+def algo_run_args(algo: str, env: str) -> list[str]:
+    """The overrides of the shared tiny run of ``algo`` on ``env`` (seed 1)."""
+    return [
+        *tiny(algo),
+        f"env={env}",
+        "seed=1",
+        f"train.total_timesteps={ALGO_RUN_BUDGETS[algo]}",
+        "env.max_frames_per_episode=200",
+        *ALGO_RUN_EXTRA.get(algo, []),
+    ]
+
+
+@pytest.fixture(scope="session")
+def algo_run(
+    tmp_path_factory: pytest.TempPathFactory, worker_id: str
+) -> Callable[[str, str], Path]:
+    """``algo_run(algo, env)``: the run directory of a real tiny run (``algo_run_args``),
+    trained once per test session for every test that reads a finished run of that pair.
+
+    Tests must not change what is in it.
+    """
+
+    def get(algo: str, env: str) -> Path:
+        make = partial(train_in, algo_run_args(algo, env))
+        return once_per_session(tmp_path_factory, worker_id, f"{algo}_{env}_run", make)
+
+    return get
 
 
 def compose_config(*overrides: str, name: str = "config") -> DictConfig:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import shutil
+from functools import partial
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli, tiny
+from tests.conftest import once_per_session, run_cli, tiny, train_in
 
 BAD_INPUT = [
     (["algo=foo"], "algo=foo is not an option; choose one of: a2c, dqn, ppo, pqn, qrdqn"),
@@ -70,22 +71,23 @@ def test_bad_input_is_one_line(args: list[str], expected: str, workdir: Path) ->
     assert_one_line_error(run_cli(args, workdir), expected, workdir)
 
 
-def train_tiny(tmp_path_factory: pytest.TempPathFactory, algo: str) -> Path:
-    """A tiny completed run of ``algo`` with checkpoints."""
-    workdir = tmp_path_factory.mktemp(f"finished_{algo}")
-    result = run_cli([*tiny(algo), "hydra.run.dir=runs/done"], workdir)
-    assert result.returncode == 0, result.stderr[-2000:]
-    return workdir / "runs" / "done"
+def finished(tmp_path_factory: pytest.TempPathFactory, worker_id: str, algo: str) -> Path:
+    """A tiny completed run of ``algo`` with checkpoints, trained once per test session.
+
+    Tests copy it before they resume it: they must not change it.
+    """
+    make = partial(train_in, tiny(algo))
+    return once_per_session(tmp_path_factory, worker_id, f"finished_{algo}", make)
 
 
-@pytest.fixture(scope="module")
-def finished_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return train_tiny(tmp_path_factory, "ppo")
+@pytest.fixture(scope="session")
+def finished_run(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    return finished(tmp_path_factory, worker_id, "ppo")
 
 
-@pytest.fixture(scope="module")
-def finished_dqn_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return train_tiny(tmp_path_factory, "dqn")
+@pytest.fixture(scope="session")
+def finished_dqn_run(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    return finished(tmp_path_factory, worker_id, "dqn")
 
 
 def resume_case(finished_run: Path, workdir: Path, *args: str):

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from simple_game.config.preflight import recipe_choices
-from tests.conftest import TINY_ALGO, TINY_TRAIN, as_overrides, run_argv
+from tests.conftest import TINY_ALGO, TINY_TRAIN, as_overrides, once_per_session, run_argv
 from tests.docs.pages import REPO, doc_pages
 
 FENCE = re.compile(r"^\s*```\s*([\w+-]*)")
@@ -179,8 +179,20 @@ RUN_PATH = re.compile(r"runs/[\w.-]+/\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}")
 
 
 @pytest.fixture(scope="session")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Lab:
-    root = tmp_path_factory.mktemp("lab")
+def lab(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Lab:
+    """A tiny PPO Pong run with checkpoints, trained once per session for the commands to use."""
+    root = once_per_session(tmp_path_factory, worker_id, "docs_lab", _train_lab)
+    steps = sorted(
+        int(m.group(1))
+        for p in (root / RUN_REL / "checkpoints").glob("*.zip")
+        if (m := re.search(r"_(\d+)_steps", p.name))
+    )
+    assert steps, "the tiny run saved no checkpoint"
+    done_steps = json.loads((root / RUN_REL / "summary.json").read_text())["timesteps"]
+    return Lab(root, RUN_REL, steps[0], int(done_steps))
+
+
+def _train_lab(root: Path) -> Path:
     args = [
         "algo=ppo",
         "env=pong",
@@ -190,14 +202,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Lab:
     ]
     done = run_argv([sys.executable, "-m", "simple_game", *args], root)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    steps = sorted(
-        int(m.group(1))
-        for p in (root / RUN_REL / "checkpoints").glob("*.zip")
-        if (m := re.search(r"_(\d+)_steps", p.name))
-    )
-    assert steps, "the tiny run saved no checkpoint"
-    done_steps = json.loads((root / RUN_REL / "summary.json").read_text())["timesteps"]
-    return Lab(root, RUN_REL, steps[0], int(done_steps))
+    return root
 
 
 def effective(cmd: DocCommand) -> tuple:

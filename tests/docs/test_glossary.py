@@ -1,7 +1,7 @@
 """The glossary has an entry for every metric and term a learner meets.
 
 * every metric SB3 can log for the algorithms, and every term the playground shows;
-* (slow) tiny real runs of each algorithm: every metric name they log (TensorBoard event
+* the shared tiny real run of each algorithm: every metric name they log (TensorBoard event
   files, progress.csv, console tables) has a glossary entry, and the console's pointers to
   the guide name pages that exist.
 """
@@ -9,13 +9,13 @@
 from __future__ import annotations
 
 import csv
-import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli, tiny
+from tests.conftest import console_of
 from tests.docs.pages import ALGOS, REPO, missing_entries
 
 # ---------------------------------------------------------------------------------------
@@ -116,10 +116,6 @@ def test_glossary_has_every_known_term() -> None:
     assert not missing, f"docs/glossary.md lacks entries (### `term`) for: {', '.join(missing)}"
 
 
-# Budgets that make conftest's tiny run log everything it can: two PPO rollouts (so train/
-# metrics are written), short games (so rollout/ep_* appear), learning that starts early.
-METRIC_BUDGETS = {"ppo": 512, "a2c": 320, "dqn": 400, "qrdqn": 400, "pqn": 512}
-METRIC_EXTRA = {"qrdqn": ["algo.policy_kwargs.n_quantiles=20"]}
 SB3_TABLE_ROW = re.compile(r"^\|\s*([\w/ ]+?)\s*\|\s*([^|]*)\|\s*$")
 
 
@@ -149,22 +145,16 @@ def logged_metrics(run_dir: Path, console: str) -> set[str]:
     return {n for n in names if n}
 
 
-@pytest.mark.slow
+# Each algorithm's shared tiny run (tests/conftest.py's algo_run), on the game the quick
+# loop's run-directory test trains it on (tests/training/test_run.py).
+GLOSSARY_RUNS = {"ppo": "breakout", "a2c": "breakout", "dqn": "pong", "qrdqn": "space_invaders",
+                 "pqn": "pong"}  # fmt: skip
+
+
 @pytest.mark.parametrize("algo", ALGOS)
-def test_logged_metrics_are_in_glossary(algo: str, tmp_path: Path) -> None:
-    run_dir = tmp_path / "run"
-    args = [
-        *tiny(algo),
-        "env=breakout",
-        f"train.total_timesteps={METRIC_BUDGETS[algo]}",
-        "train.checkpoint_freq=0",
-        "env.max_frames_per_episode=200",
-        *METRIC_EXTRA.get(algo, []),
-        f"hydra.run.dir={run_dir}",
-    ]
-    done = run_cli(args, tmp_path)
-    console = done.stdout + done.stderr
-    assert done.returncode == 0, console[-4000:]
+def test_logged_metrics_are_in_glossary(algo: str, algo_run: Callable[[str, str], Path]) -> None:
+    run_dir = algo_run(algo, GLOSSARY_RUNS[algo])
+    console = console_of(run_dir)
     names = logged_metrics(run_dir, console)
     assert any(n.startswith("train/") for n in names), sorted(names)
     assert "rollout/ep_rew_mean" in names or algo == "a2c", sorted(names)
@@ -175,5 +165,3 @@ def test_logged_metrics_are_in_glossary(algo: str, tmp_path: Path) -> None:
     # The console's pointers to the guide name files that exist.
     for page in re.findall(r"docs/[\w./-]+\.md", console):
         assert (REPO / page).is_file(), f"console points to missing {page}"
-    summary = json.loads((run_dir / "summary.json").read_text())
-    assert summary["status"] == "completed"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -149,16 +151,17 @@ def test_a_game_cut_at_the_frame_cap_bootstraps_from_its_last_frame() -> None:
 
 
 @pytest.mark.slow
-def test_pqn_run_logs_q_values_and_resumes(workdir: Path) -> None:
-    args = [*tiny("pqn"), "env=pong", "train.total_timesteps=512", "hydra.run.dir=runs/pqn"]
-    done = run_cli(args, workdir)
-    assert done.returncode == 0, done.stderr[-3000:]
-    run_dir = workdir / "runs" / "pqn"
-    scalars = tensorboard_scalars(run_dir)
+def test_pqn_run_logs_q_values_and_resumes(
+    algo_run: Callable[[str, str], Path], workdir: Path
+) -> None:
+    trained = algo_run("pqn", "pong")  # 512 steps, shared (tests/conftest.py)
+    scalars = tensorboard_scalars(trained)
     assert {"train/q_values", "train/loss", "rollout/exploration_rate"} <= scalars.keys()
     assert all(np.isfinite(v) for _, v in scalars["train/q_values"])
-    assert read_summary(run_dir)["policy"] == "layernorm_nature_cnn"
+    assert read_summary(trained)["policy"] == "layernorm_nature_cnn"
 
+    run_dir = workdir / "pqn"  # resuming writes into the run: a copy of the shared one
+    shutil.copytree(trained, run_dir)
     resumed = run_cli([f"resume={run_dir}", "train.total_timesteps=768"], workdir)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert "Resuming from pqn_512_steps.zip" in resumed.stdout + resumed.stderr

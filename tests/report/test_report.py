@@ -30,7 +30,7 @@ from simple_game.report import PAGE, PLOTS_DIR, write_report
 from simple_game.report.callback import refresh
 from simple_game.report.page import BEGIN, END
 from simple_game.report.runs import CurvePoint, read_run
-from tests.conftest import run_cli, tiny
+from tests.conftest import once_per_session, run_cli, tiny
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 BEFORE = "# My lab notebook\n\nHand-written | notes, kept as they are.\r\n\n"
@@ -94,20 +94,9 @@ def _train_lab(root: Path) -> Path:
 def lab(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
     """Four real tiny Breakout runs (PPO, DQN, a 2-job PPO sweep), trained once per session.
 
-    As in tests/conftest.py's ``tiny_run``, a file lock lets one xdist worker train and
-    the others reuse the directory. Tests only read it; they regenerate copies.
+    Tests only read it; they regenerate copies.
     """
-    if worker_id == "master":
-        return _train_lab(tmp_path_factory.mktemp("lab"))
-    from filelock import FileLock
-
-    shared = tmp_path_factory.getbasetemp().parent
-    marker = shared / "report_lab.path"
-    with FileLock(str(shared / "report_lab.lock")):
-        if not marker.exists():
-            (shared / "report_lab").mkdir(exist_ok=True)
-            marker.write_text(str(_train_lab(shared / "report_lab")))
-    return Path(marker.read_text())
+    return once_per_session(tmp_path_factory, worker_id, "report_lab", _train_lab)
 
 
 def copy_lab(lab: Path, dest: Path, heavy: bool = True) -> Path:

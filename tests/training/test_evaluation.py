@@ -145,3 +145,6 @@ def test_a_short_run_leaves_checkpoints_for_latest_and_records_its_clip(workdir:
         [f"run={run}", "checkpoint=latest", "episodes=1"], workdir, module="simple_game.evaluate"
     )
     assert evaluated.returncode == 0, evaluated.stderr[-2000:]
+    (played,) = [json.loads(p.read_text()) for p in (run / "evaluations").glob("*.json")]
+    steps = max(int(p.stem.split("_")[1]) for p in (run / "checkpoints").glob("ppo_*_steps.zip"))
+    assert (played["checkpoint"], played["model_timesteps"]) == (f"ppo_{steps}_steps", steps)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from omegaconf import OmegaConf
 
 from simple_game.config.groups import CONF_DIR
 from simple_game.training.run import run
-from tests.conftest import read_summary, run_cli, tensorboard_scalars, tiny
+from tests.conftest import console_of, read_summary, run_cli, tensorboard_scalars, tiny
 
 SUMMARY_KEYS = {
     "algo", "env_id", "policy", "device", "seed", "timesteps", "wall_time_s", "steps_per_s",
@@ -43,10 +44,10 @@ def the_run_dir(workdir: Path) -> Path:
         ("pqn", "pong"),
     ],
 )
-def test_every_algo_writes_a_complete_run_directory(algo: str, env: str, workdir: Path) -> None:
-    result = run_cli([*tiny(algo), f"env={env}", "seed=1"], workdir)
-    assert result.returncode == 0, result.stderr[-3000:]
-    run_dir = the_run_dir(workdir)
+def test_every_algo_writes_a_complete_run_directory(
+    algo: str, env: str, algo_run: Callable[[str, str], Path]
+) -> None:
+    run_dir = algo_run(algo, env)  # trained once per session (tests/conftest.py)
     assert run_dir.parent.name == f"{algo}_{env}"  # runs/<experiment>/<timestamp>/
 
     summary = read_summary(run_dir)
@@ -75,10 +76,10 @@ def test_every_algo_writes_a_complete_run_directory(algo: str, env: str, workdir
     assert (run_dir / "best_model.zip").exists()
 
 
-def test_console_shows_progress_lines_in_plain_words(workdir: Path) -> None:
-    result = run_cli([*tiny("ppo"), "train.total_timesteps=512"], workdir)
-    assert result.returncode == 0, result.stderr[-3000:]
-    out = result.stdout + result.stderr
+def test_console_shows_progress_lines_in_plain_words(
+    algo_run: Callable[[str, str], Path],
+) -> None:
+    out = console_of(algo_run("ppo", "breakout"))
     assert "Training PPO on breakout" in out
     assert "steps/s" in out and "left" in out
     assert "eval at" in out and "over 1 full game " in out  # one game: no plural
