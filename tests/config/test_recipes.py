@@ -70,15 +70,21 @@ def test_a_gpu_recipe_is_its_cpu_recipe_with_more_games_on_cuda(
     assert check_overrides([f"recipe={recipe}", "hardware=cpu"]).hardware.device == "cpu"
 
 
+GPU_GAMES = {"pong_pqn_gpu": 256, "pong_ppo_gpu": 64}
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("recipe", ["pong_pqn_gpu", "pong_ppo_gpu"])
+@pytest.mark.parametrize("recipe", GPU_GAMES)
 def test_a_gpu_recipe_trains_a_tiny_budget_on_cpu(recipe: str, workdir: Path) -> None:
-    # All its games, one rollout, one (cut) evaluation game: what a GPU machine will run first.
+    # All its games and its minibatch size, one short rollout (8 steps of each of PQN's 256
+    # games, 32 of PPO's 64: 2,048 steps), one (cut) evaluation game: what a GPU machine will
+    # run first, at a quarter of a rollout's work on 2 cores.
     result = run_cli(
         [
             f"recipe={recipe}",
             "hardware=cpu",
-            "train.total_timesteps=8192",
+            f"algo.n_steps={2048 // GPU_GAMES[recipe]}",
+            "train.total_timesteps=2048",
             "train.eval_freq=0",
             "train.n_eval_episodes=1",
             "train.checkpoint_freq=0",
@@ -91,7 +97,8 @@ def test_a_gpu_recipe_trains_a_tiny_budget_on_cpu(recipe: str, workdir: Path) ->
     (run_dir,) = (workdir / "runs").glob("*/*")
     summary = read_summary(run_dir)
     assert summary["status"] == "completed" and summary["recipe"] == recipe
-    assert summary["timesteps"] == 8192  # one rollout of all its games
+    assert summary["timesteps"] == 2048  # one rollout of all its games
+    assert f"with {GPU_GAMES[recipe]} parallel games" in result.stdout
 
 
 def test_pqn_recipe_trains_pqn_with_its_layernorm_network() -> None:
