@@ -65,6 +65,12 @@ def run_cli(
     return run_argv([sys.executable, "-m", module, *args], cwd, timeout)
 
 
+def the_run_dir(workdir: Path) -> Path:
+    """The one run directory a command launched in ``workdir`` made (runs/<experiment>/<time>/)."""
+    (run_dir,) = (workdir / "runs").glob("*/*")
+    return run_dir
+
+
 def read_summary(run_dir: Path) -> dict:
     return json.loads((run_dir / "summary.json").read_text())
 
@@ -146,8 +152,7 @@ def train_in(args: list[str], workdir: Path) -> Path:
     result = run_cli(args, workdir)
     (workdir / "console.txt").write_text(result.stdout + result.stderr)
     assert result.returncode == 0, result.stderr[-3000:]
-    (run_dir,) = (workdir / "runs").glob("*/*")
-    return run_dir
+    return the_run_dir(workdir)
 
 
 def console_of(run_dir: Path) -> str:

@@ -11,7 +11,7 @@ from simple_game.config.groups import CONF_DIR, group_options
 from simple_game.config.preflight import check_overrides, recipe_choices
 from simple_game.errors import UserError
 from simple_game.records.reference import load_reference
-from tests.conftest import read_summary, run_cli
+from tests.conftest import read_summary, run_cli, the_run_dir
 
 
 @pytest.mark.parametrize("recipe", group_options("recipe"))
@@ -94,8 +94,7 @@ def test_a_gpu_recipe_trains_a_tiny_budget_on_cpu(recipe: str, workdir: Path) ->
         workdir,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    (run_dir,) = (workdir / "runs").glob("*/*")
-    summary = read_summary(run_dir)
+    summary = read_summary(the_run_dir(workdir))
     assert summary["status"] == "completed" and summary["recipe"] == recipe
     assert summary["timesteps"] == 2048  # one rollout of all its games
     assert f"with {GPU_GAMES[recipe]} parallel games" in result.stdout

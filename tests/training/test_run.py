@@ -15,18 +15,20 @@ from omegaconf import OmegaConf
 
 from simple_game.config.groups import CONF_DIR
 from simple_game.training.run import run
-from tests.conftest import console_of, read_summary, run_cli, tensorboard_scalars, tiny
+from tests.conftest import (
+    console_of,
+    read_summary,
+    run_cli,
+    tensorboard_scalars,
+    the_run_dir,
+    tiny,
+)
 
 SUMMARY_KEYS = {
     "algo", "env_id", "policy", "device", "seed", "timesteps", "wall_time_s", "steps_per_s",
     "eval_mean_reward", "eval_std_reward", "eval_episodes", "best_eval_mean_reward", "status",
     "versions", "git_commit",
 }  # fmt: skip
-
-
-def the_run_dir(workdir: Path) -> Path:
-    (run_dir,) = (workdir / "runs").glob("*/*")
-    return run_dir
 
 
 @pytest.mark.parametrize(
