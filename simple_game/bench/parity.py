@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from simple_game.bench.setups import compose, project_env, project_model, stock_env, stock_model
+from simple_game.bench.setups import project_env, project_model, stock_env, stock_model
+from simple_game.config.compose import compose
 
 # The two sides of the learning-parity check.
 PARITY_PIPELINES = ("stock SB3", "project")

@@ -123,7 +123,8 @@ def profile_recipe(recipe: str, steps: int, overrides: list[str]) -> dict[str, A
     import torch as th
     from torch.profiler import ProfilerActivity, profile
 
-    from simple_game.bench.setups import compose, project_env, project_model
+    from simple_game.bench.setups import project_env, project_model
+    from simple_game.config.compose import compose
 
     cfg = compose([f"recipe={recipe}", "hardware=cpu", *overrides])
     env = project_env(cfg, seed=0)

@@ -28,20 +28,6 @@ DQN_BENCH_OVERRIDES = [
 ]
 
 
-def compose(overrides: list[str]) -> Any:
-    """The config ``python -m simple_game <overrides>`` would run with."""
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
-
-    from simple_game.config.groups import CONF_DIR
-    from simple_game.config.validate import validate
-
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        cfg = hydra_compose("config", overrides=overrides)
-    validate(cfg)
-    return cfg
-
-
 def stock_env(cfg: Any, seed: int, n_envs: int | None = None, evaluation: bool = False) -> Any:
     """SB3's documented Atari pipeline, as a user who never heard of this project builds it."""
     from stable_baselines3.common.env_util import make_atari_env

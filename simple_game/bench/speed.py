@@ -20,12 +20,12 @@ import numpy as np
 from simple_game.bench.setups import (
     ABLATIONS,
     DQN_BENCH_OVERRIDES,
-    compose,
     project_env,
     project_model,
     stock_env,
     stock_model,
 )
+from simple_game.config.compose import compose
 
 Timing = tuple[int, float, float]  # (agent steps, wall-clock seconds, process CPU seconds)
 # The recipe whose PQN shape is timed against the algorithm's defaults.

@@ -45,14 +45,14 @@ every run's **evaluation score** during training: the agent plays full games (al
 real unclipped scores) every `train.eval_freq` steps, and each point is the mean over those
 games; the left panel against agent steps, the right one against minutes of training. A
 run's last point pools its final evaluation's games with those of the evaluation at the same
-step, so it can differ from both. A **set-up** is what runs were launched with, seed left
-out (algorithm, recipe, network, changed hyperparameters, budget in agent steps); it keeps
-its colour as runs are added. A set-up with 3 or more
-runs is drawn as the **IQM** (interquartile mean: the mean of the middle half of its runs)
-over a shaded band, its **95% bootstrap confidence interval**, with its runs faint behind;
-IQM and band are drawn only where 3 of its runs have an evaluation, over the runs still
-training there, so they change when a run stops (at its target score) and end where the
-third-last run stopped. A set-up with fewer runs has one
+step, so it can differ from both. A **set-up** is what runs were launched with, seed left out
+(algorithm, recipe, network, changed hyperparameters, budget in agent steps; a value typed at
+launch that the recipe now sets anyway is no change); it keeps its colour as runs are added. A
+set-up with 3 or more runs is drawn as the **IQM** (interquartile mean: the mean of the middle
+half of its runs) over a shaded band, its **95% bootstrap confidence interval**, with its runs
+faint behind; IQM and band are drawn only where 3 of its runs have an evaluation, over the
+runs still training there, so they change when a run stops (at its target score) and end where
+the third-last run stopped. A set-up with fewer runs has one
 line per run, its seeds told apart by line style. A pale band (or broad pale line) in a
 set-up's colour spans its recipe's measured reference runs, lowest to highest, when the
 recipe is not already drawn with its own IQM band. Dotted and dashed lines mark a random
@@ -173,8 +173,11 @@ def _overview(games: list[str], runs: list[Run]) -> str:
         "\n## At a glance\n\nThe best final score of each game, the faster run first among "
         "equal scores. Counted: the runs that reached their target score, and those that "
         "trained at least half as many steps as the game's longest (a short run's lucky score "
-        "does not count). One run is one seed: each game's section compares set-ups across "
-        "their seeds.\n\n" + table(header, rows) + _replayed_footnote(bests)
+        "does not count); a final marked † only where no run has a fresh one (it replayed "
+        "the evaluation that crossed the target, picked for being high). One run is one "
+        "seed: each game's section compares set-ups across their seeds.\n\n"
+        + table(header, rows)
+        + _replayed_footnote(bests)
     )
 
 
@@ -290,11 +293,14 @@ def _best_run(runs: list[Run]) -> Run | None:
 
     Counted: the runs that reached their target (they stopped because they were good
     enough), and the runs that trained at least half as many steps as the game's longest
-    (a 512-step run's lucky score does not outrank a real one).
+    (a 512-step run's lucky score does not outrank a real one). A final that replayed the
+    last periodic evaluation's games (†) counts only where no run has a fresh one: at a
+    target stop that evaluation is the one that crossed the target, chosen for being high.
     """
     scored = [r for r in runs if r.final is not None]
     longest = max((r.timesteps or 0 for r in scored), default=0)
     comparable = [r for r in scored if r.ended_by == "target" or (r.timesteps or 0) >= longest / 2]
+    comparable = [r for r in comparable if not r.final_replayed] or comparable
     return max(
         comparable,
         key=lambda r: (r.final.mean, -(r.wall_time_s or math.inf), r.path),  # type: ignore[union-attr]

@@ -22,6 +22,7 @@ from simple_game.records.evaluations import Evaluation, pool_by_steps, read_eval
 from simple_game.records.paths import OPTUNA_RESULTS_FILE, SWEEP_CONFIG_FILE, RunPaths
 from simple_game.records.run_summary import RunSummary, is_stale, read_summary, summary_from
 from simple_game.records.summary import read_overrides
+from simple_game.report.recipe_defaults import same_as_recipe
 
 # Where Hydra puts runs, relative to the directory the user launched from (conf/config.yaml).
 RUN_ROOTS = ("runs", "multirun")
@@ -110,14 +111,19 @@ class Run:
     target_score: float | None = None  # train.target_score of its config (None: no target)
     reached: CurvePoint | None = None  # the first evaluation whose mean reached the target
     final_replayed: bool = False  # its final evaluation replayed the previous one's games
+    # overrides whose value its recipe sets today anyway (report.recipe_defaults)
+    same_as_recipe: tuple[str, ...] = ()
 
     @property
     def hyperparameters(self) -> list[str]:
-        """The overrides that change what is learned (see OWN_COLUMN and BOOKKEEPING)."""
+        """The overrides that change what is learned (see OWN_COLUMN and BOOKKEEPING), less
+        those that repeat what the run's recipe sets today."""
         return [
             o
             for o in self.overrides
-            if (key := override_key(o)) not in OWN_COLUMN and not is_bookkeeping(key)
+            if (key := override_key(o)) not in OWN_COLUMN
+            and not is_bookkeeping(key)
+            and o not in self.same_as_recipe
         ]
 
 
@@ -213,6 +219,7 @@ def read_run(root: Path, run_dir: Path, now: datetime) -> Run:
         target_score=target,
         reached=_reached(lines, target),
         final_replayed=_final_replayed(lines),
+        same_as_recipe=same_as_recipe(known.overrides, known.recipe),
     )
 
 

@@ -1,7 +1,8 @@
 """Set-ups: runs that differ only by their seed are repeats of one experiment.
 
 A set-up is what a run was launched with, seed left out: the algorithm, the recipe, the
-network, the hyperparameters typed at launch and the step budget. The plot draws a set-up's
+network, the hyperparameters typed at launch (less those its recipe sets to the same value
+today: report.recipe_defaults) and the step budget. The plot draws a set-up's
 seeds in one colour (and, with 3 or more, their interquartile mean), and the notebook
 compares set-ups, not single runs: one seed says little about the next (lesson 10).
 """

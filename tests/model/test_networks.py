@@ -40,7 +40,8 @@ def test_same_architecture_as_nature_cnn() -> None:
 def test_whole_network_is_sb3_cnn_policy(algo: str, policy: str) -> None:
     """No extra layers around the CNN: SB3 adds two 64-unit tanh layers before the heads
     for any extractor that is not its own NatureCNN, unless the config says ``net_arch: []``."""
-    from simple_game.bench.setups import compose, project_env, project_model, stock_model
+    from simple_game.bench.setups import project_env, project_model, stock_model
+    from simple_game.config.compose import compose
 
     cfg = compose([f"algo={algo}", f"policy={policy}", "env.n_envs=2"])
     env = project_env(cfg, seed=0)

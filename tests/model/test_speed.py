@@ -200,7 +200,8 @@ def test_with_every_lever_off_the_project_trains_stock_sb3s_model() -> None:
     """The project's pipeline is SB3's plus the levers: with them all off, the same seed
     trains the same weights as the bench's stock SB3 pipeline, up to float32 rounding (the
     frames reach the first convolution in another memory layout)."""
-    from simple_game.bench.setups import compose, project_env, project_model, stock_env, stock_model
+    from simple_game.bench.setups import project_env, project_model, stock_env, stock_model
+    from simple_game.config.compose import compose
 
     levers_off = [
         "env.backend=sb3",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from simple_game.report.page import _best_run
 from simple_game.report.runs import Run, Score
 from tests.report.factories import run
@@ -36,3 +38,14 @@ def test_among_equal_scores_the_faster_run_is_the_best() -> None:
     fast = finished("fast", 1_000_000, 20.0, 19.0, "target")
     assert _best_run([slow, fast]) == fast
     assert _best_run([fast, slow]) == fast
+
+
+def test_a_fresh_final_outranks_a_replay_of_the_evaluation_that_crossed_the_target() -> None:
+    # pong_pqn seed 2 (recorded before finals were played on other games) replayed its 20.4,
+    # the evaluation that stopped it; pong_ppo_fast seed 2 played 8 new games for its 20.1.
+    replayed = dataclasses.replace(
+        finished("pong_pqn/seed2", 1_500_032, 24.2, 20.4, "target"), final_replayed=True
+    )
+    fresh = finished("pong_ppo_fast/seed2", 2_200_000, 38.9, 20.1, "target")
+    assert _best_run([replayed, fresh]) == fresh
+    assert _best_run([replayed]) == replayed  # no fresh final to show: the replay, marked †
