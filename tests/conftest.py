@@ -51,9 +51,12 @@ def tiny(algo: str = "ppo") -> list[str]:
     return [f"algo={algo}", *TINY, *as_overrides(TINY_ALGO[algo])]
 
 
-def run_argv(argv: list[str], cwd: Path, timeout: float = 540) -> subprocess.CompletedProcess[str]:
-    """Run ``argv`` in ``cwd`` with this checkout importable; output captured as text."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "MPLBACKEND": "Agg"}
+def run_argv(
+    argv: list[str], cwd: Path, timeout: float = 540, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``argv`` in ``cwd`` with this checkout importable (and ``extra_env`` set); output
+    captured as text."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "MPLBACKEND": "Agg", **(extra_env or {})}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
 
@@ -93,6 +96,22 @@ def _sb3_default_logs_in_tmp_path(tmp_path_factory: pytest.TempPathFactory) -> N
     """SB3 makes an empty /tmp/SB3-<time> folder for each learn() of a model with no logger
     of its own; keep those inside pytest's temporary directory, which pytest cleans up."""
     os.environ["SB3_LOGDIR"] = str(tmp_path_factory.mktemp("sb3_default_logs"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _torch_threads_shared_by_workers() -> None:
+    """Under pytest-xdist (``-n 2``) each worker process gets its share of the cores for the
+    models it trains in-process (the bench, the network tests): with torch's default of one
+    thread per core in every worker, 2 workers ran 4 threads on 2 cores, and the bench tests
+    took 2.4-2.8x as long as alone (a fair half of the machine: 2x). Commands a test launches share the cores by themselves
+    (simple_game/training/sharing.py) or are told to (``hardware.torch_threads=1``)."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1:
+        import torch as th
+
+        from simple_game.records.machine import usable_cores
+
+        th.set_num_threads(max(1, usable_cores() // workers))
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ from simple_game.config.groups import CONF_DIR, group_options
 from simple_game.config.preflight import check_overrides, recipe_choices
 from simple_game.errors import UserError
 from simple_game.records.reference import load_reference
-from tests.conftest import read_summary, run_cli, the_run_dir
+from tests.conftest import REPO, read_summary, run_argv
 
 
 @pytest.mark.parametrize("recipe", group_options("recipe"))
@@ -71,31 +73,34 @@ def test_a_gpu_recipe_is_its_cpu_recipe_with_more_games_on_cuda(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("recipe", ["pong_pqn_gpu", "pong_ppo_gpu"])
-def test_a_gpu_recipe_trains_a_tiny_budget_on_cpu(recipe: str, workdir: Path) -> None:
-    # All its games and its minibatch size, one short rollout (8 steps of each of PQN's 256
-    # games, 32 of PPO's 64: 2,048 steps), one (cut) evaluation game: what a GPU machine will
-    # run first, at a quarter of a rollout's work on 2 cores. (The test above pins the counts.)
-    games = check_overrides([f"recipe={recipe}"]).algo.n_envs
-    result = run_cli(
-        [
-            f"recipe={recipe}",
-            "hardware=cpu",
-            f"algo.n_steps={2048 // games}",
-            "train.total_timesteps=2048",
-            "train.eval_freq=0",
-            "train.n_eval_episodes=1",
-            "train.checkpoint_freq=0",
-            "train.progress_bar=false",
-            "env.max_frames_per_episode=2000",
-        ],
-        workdir,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    summary = read_summary(the_run_dir(workdir))
-    assert summary["status"] == "completed" and summary["recipe"] == recipe
-    assert summary["timesteps"] == 2048  # one rollout of all its games
-    assert f"with {games} parallel games" in result.stdout
+def test_the_prepared_gpu_check_trains_both_gpu_recipes_on_a_cpu(tmp_path: Path) -> None:
+    # scripts/gpu/check.sh is what a lent GPU machine will run first; SMOKE=1 runs its steps
+    # on the CPU: each GPU recipe with all its games and its minibatch size, one rollout
+    # (8 steps of each of PQN's 256 games, 32 of PPO's 64: 2,048 steps), one cut evaluation
+    # game, through the bench's time-to-skill as there. (The test above pins the counts.)
+    out = tmp_path / "out"
+    smoke = {"SMOKE": "1", "OUT": str(out), "WORK": str(tmp_path / "work")}
+    result = run_argv(["bash", str(REPO / "scripts/gpu/check.sh")], tmp_path, extra_env=smoke)
+    assert result.returncode == 0, result.stdout[-3000:]
+    log = (out / "check.log").read_text()
+    assert "cores: " in log and "torch " in log
+    assert sorted(p.name for p in out.iterdir()) == [  # what travels back from a GPU machine
+        "check.log",
+        "pong_ppo_gpu.json",
+        "pong_pqn_gpu.json",
+        "runs.tgz",
+    ]
+    with tarfile.open(out / "runs.tgz") as packed:
+        packed.extractall(tmp_path / "landed", filter="data")
+    for recipe in ("pong_pqn_gpu", "pong_ppo_gpu"):
+        games = check_overrides([f"recipe={recipe}"]).algo.n_envs
+        assert f"with {games} parallel games" in log
+        (seed,) = json.loads((out / f"{recipe}.json").read_text())["time_to_skill"]["seeds"]
+        assert (seed["seed"], seed["trained_steps"]) == (0, 2048)  # one rollout of all its games
+        landed = tmp_path / "landed/runs/reference" / recipe / "seed0"
+        summary = read_summary(landed)
+        assert summary["status"] == "completed" and summary["recipe"] == recipe
+        assert (landed / "evaluations.jsonl").exists() and not (landed / "checkpoints").exists()
 
 
 def test_pqn_recipe_trains_pqn_with_its_layernorm_network() -> None:
