@@ -27,9 +27,11 @@ def _recipe_config(recipe: str) -> Any:
 
 def same_as_recipe(overrides: Sequence[str], recipe: str | None) -> tuple[str, ...]:
     """The ``key=value`` overrides in ``overrides`` whose value ``recipe`` sets today anyway."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.core.override_parser.types import OverrideType
     from omegaconf import OmegaConf
+
+    from simple_game.config.overrides import parse
+    from simple_game.errors import UserError
 
     changes = [o for o in overrides if not o.startswith(("+", "~", "recipe="))]
     if not recipe or not changes:
@@ -37,12 +39,11 @@ def same_as_recipe(overrides: Sequence[str], recipe: str | None) -> tuple[str, .
     cfg = _recipe_config(recipe)
     if cfg is None:
         return ()
-    parser = OverridesParser.create()
     same = []
     for line in changes:
         try:
-            override = parser.parse_override(line)
-        except Exception:  # noqa: BLE001 - a line Hydra cannot read is never "the same"
+            (override,) = parse([line])
+        except UserError:  # a line Hydra cannot read is never "the same"
             continue
         if override.type != OverrideType.CHANGE or override.is_sweep_override():
             continue
